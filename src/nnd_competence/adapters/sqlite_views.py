@@ -1,0 +1,57 @@
+"""The views in SQLite: the same database file as the event store, its own connection.
+
+The event store runs the file in WAL mode, so report readers never block writers.
+``BEGIN IMMEDIATE`` takes the write lock when a page starts, which serialises catch-up
+loops of several processes on the same file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from nnd_competence.application.ports import Row
+
+
+class _Cursor:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._connection.execute(sql, tuple(params)).fetchall()
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._connection.executemany(sql, rows)
+
+
+class SQLiteViewDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, path: str, *, lock_timeout: float = 30.0) -> None:
+        self.path = path
+        self._connection = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=lock_timeout
+        )
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Cursor]:
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield _Cursor(self._connection)
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._connection.execute(sql, tuple(params)).fetchall()
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        yield from self._connection.execute(sql, tuple(params))
+
+    def close(self) -> None:
+        self._connection.close()

@@ -1,0 +1,246 @@
+"""The public entry point for other NND systems (and the CLI): open a store, run commands,
+read reports and audit trails.
+
+This is the composition root: it picks the persistence adapters from the store location
+and wires them to the application layer. Everything it returns is a pydantic model or an
+id, so callers need not know about ``eventsourcing``.
+
+    from nnd_competence import open_store, Actor, Role
+    from nnd_competence.application.commands import HireEmployee
+
+    with open_store("nnd-competence.sqlite") as store:
+        hr = Actor(employee_number="10001", role=Role.HR)
+        store.execute(HireEmployee(...), hr)
+        print(store.gap_report(unit="RADIATION-PROTECTION").units)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from uuid import UUID
+
+from nnd_competence.application import commands as c
+from nnd_competence.application.audit import AuditEntry, entries
+from nnd_competence.application.clock import Clock, oslo_date
+from nnd_competence.application.ports import ViewDatabase
+from nnd_competence.application.projections.audit_index import (
+    AuditIndexProjection,
+    aggregates_of,
+)
+from nnd_competence.application.projections.competence_gaps import (
+    CompetenceGapsProjection,
+    GapReport,
+    active_assignments,
+    gap_report,
+)
+from nnd_competence.application.projections.completion import (
+    CompletionProjection,
+    CompletionReport,
+    completion_report,
+)
+from nnd_competence.application.projections.conversations import (
+    ConversationReport,
+    ConversationsProjection,
+    conversation_report,
+)
+from nnd_competence.application.projections.engine import (
+    CatchUpResult,
+    Progress,
+    Projection,
+    ProjectionRunner,
+)
+from nnd_competence.application.service import CompetenceApplication
+from nnd_competence.domain import ids
+from nnd_competence.domain.values import Actor
+
+
+def default_projections() -> list[Projection]:
+    return [
+        AuditIndexProjection(),
+        CompetenceGapsProjection(),
+        CompletionProjection(),
+        ConversationsProjection(),
+    ]
+
+
+class CompetenceStore:
+    """One event store with its views; close it (or use ``with``) when done."""
+
+    def __init__(self, app: CompetenceApplication, views: ViewDatabase) -> None:
+        self.app = app
+        self.views = views
+        self.runner = ProjectionRunner(app.recorder, app.mapper, views, default_projections())
+        app.roster = self._roster
+        self._handlers: dict[type[c.Command], Callable[[Any, Actor], Any]] = {
+            c.DefineCompetence: app.define_competence,
+            c.ReviseCompetence: app.revise_competence,
+            c.SetRequirementProfile: app.set_requirement_profile,
+            c.HireEmployee: app.hire,
+            c.TransferEmployee: app.transfer,
+            c.RecordCompetence: app.record_competence,
+            c.CorrectCompetenceRecord: app.correct_competence_record,
+            c.RevokeCompetence: app.revoke_competence,
+            c.ConfirmRecord: app.confirm_record,
+            c.CorrectPersonalDetails: app.correct_personal_details,
+            c.RegisterLeaving: app.register_leaving,
+            c.StartCycle: app.start_cycle,
+            c.OpenPlan: app.open_plan,
+            c.ScheduleConversation: app.schedule_conversation,
+            c.HoldConversation: app.hold_conversation,
+            c.AgreeWorkGoal: app.agree_work_goal,
+            c.AgreeCompetenceGoal: app.agree_competence_goal,
+            c.RecordGoalProgress: app.record_goal_progress,
+            c.ReviseGoal: app.revise_goal,
+            c.CloseGoal: app.close_goal,
+            c.ClosePlan: app.close_plan,
+            c.ReportTrainingNeed: app.report_training_need,
+            c.ReceiveTrainingRequest: app.receive_training_request,
+            c.ChooseMeasure: app.choose_measure,
+            c.CompleteTraining: app.complete_training,
+            c.RejectTrainingRequest: app.reject_training_request,
+            c.CancelTrainingRequest: app.cancel_training_request,
+        }
+
+    # --- commands -------------------------------------------------------------------
+    def execute(self, command: c.Command, actor: Actor) -> UUID | int:
+        """Run one command; returns the id of what it changed (a count for StartCycle)."""
+        try:
+            handler = self._handlers[type(command)]
+        except KeyError:
+            raise TypeError(f"no use case for {type(command).__name__}") from None
+        result: UUID | int = handler(command, actor)
+        return result
+
+    def _roster(self, day: date, unit: str | None) -> list[str]:
+        self.catch_up()
+        return [a.employee_number for a in active_assignments(self.views, day, unit)]
+
+    # --- views ----------------------------------------------------------------------
+    def catch_up(self, progress: Progress | None = None, page_size: int = 1000) -> CatchUpResult:
+        return self.runner.catch_up(page_size, progress=progress)
+
+    def rebuild(
+        self,
+        progress: Progress | None = None,
+        page_size: int = 1000,
+        max_pages: int | None = None,
+    ) -> CatchUpResult:
+        """Empty and replay all views; resumes an interrupted rebuild instead of restarting."""
+        return self.runner.rebuild(page_size, progress=progress, max_pages=max_pages)
+
+    def today(self) -> date:
+        return oslo_date(self.app.clock.now())
+
+    def gap_report(
+        self,
+        as_of: date | None = None,
+        *,
+        unit: str | None = None,
+        employee_number: str | None = None,
+        expiring_within_days: int = 90,
+    ) -> GapReport:
+        self.catch_up()
+        return gap_report(
+            self.views,
+            as_of or self.today(),
+            unit=unit,
+            employee_number=employee_number,
+            expiring_within_days=expiring_within_days,
+        )
+
+    def completion_report(
+        self, as_of: date | None = None, *, year: int | None = None, unit: str | None = None
+    ) -> CompletionReport:
+        self.catch_up()
+        return completion_report(self.views, as_of or self.today(), year=year, unit=unit)
+
+    def conversation_report(
+        self, as_of: date | None = None, *, year: int | None = None, unit: str | None = None
+    ) -> ConversationReport:
+        self.catch_up()
+        return conversation_report(self.views, as_of or self.today(), year=year, unit=unit)
+
+    # --- audit ----------------------------------------------------------------------
+    def audit_trail(self, employee_number: str, *, show_personal: bool = False) -> list[AuditEntry]:
+        """Every event about one employee, across all aggregates, oldest first."""
+        employee = self.app.employee(employee_number)  # NotFound for an unknown number
+        self.catch_up()
+        aggregate_ids = {
+            employee.id,
+            *(UUID(a) for a in aggregates_of(self.views, employee_number)),
+        }
+        return entries(self.app.history(aggregate_ids), show_personal=show_personal)
+
+    def actions_by(self, actor_number: str, page_size: int = 1000) -> list[AuditEntry]:
+        """Everything one person did (as actor or on whose behalf), in log order."""
+        found = []
+        start = 0
+        recorder, mapper = self.app.recorder, self.app.mapper
+        while True:
+            page = recorder.select_notifications(start, page_size, inclusive_of_start=False)
+            if not page:
+                break
+            for notification in page:
+                event = mapper.to_domain_event(notification)
+                actor = getattr(event, "actor", None)
+                if actor is not None and actor_number in (
+                    actor.employee_number,
+                    actor.on_behalf_of,
+                ):
+                    found.append(event)
+            start = page[-1].id
+        return entries(found)
+
+    def event_count(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def employee_exists(self, employee_number: str) -> bool:
+        return self.app.exists(ids.employee_id(employee_number))
+
+    # --- lifecycle ------------------------------------------------------------------
+    def close(self) -> None:
+        self.views.close()
+        self.app.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _sqlite_path(location: str | Path) -> str | None:
+    text = str(location)
+    if text.startswith("sqlite:///"):
+        return text[len("sqlite:///") :]
+    if "://" in text:
+        return None
+    return text
+
+
+def open_store(location: str | Path, *, clock: Clock | None = None) -> CompetenceStore:
+    """Open (creating if needed) the store at a SQLite path or ``sqlite:///path`` URL."""
+    path = _sqlite_path(location)
+    if path is None:
+        raise ValueError(
+            f"unsupported store location {str(location)!r}: give a SQLite file path "
+            "or a sqlite:/// URL"
+        )
+    from nnd_competence.adapters.sqlite_views import SQLiteViewDatabase
+
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": path,
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
+    app = CompetenceApplication(env, clock=clock)
+    return CompetenceStore(app, SQLiteViewDatabase(path))

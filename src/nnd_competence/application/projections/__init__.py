@@ -1,0 +1,1 @@
+"""Materialised views built from the event log, and the reports read from them."""
