@@ -18,6 +18,7 @@ from nnd_competence.application.projections.competence_gaps import active_assign
 from nnd_competence.application.projections.engine import Page, Projection, Table
 from nnd_competence.domain import competence_plan as cp
 from nnd_competence.domain import training_request as tr
+from nnd_competence.domain.aggregate import DomainEvent
 
 T, INT = "TEXT", "INTEGER"
 
@@ -265,3 +266,33 @@ def completion_report(
     return CompletionReport(
         as_of=as_of, year=year, unit=unit, units=sorted(units.values(), key=lambda u: u.unit)
     )
+
+
+class TrainingRequestRow(BaseModel):
+    request_id: str
+    employee_number: str
+    competence_code: str
+    reason: str
+    status: str
+    measure_kind: str | None
+    reported_on: date
+    completed_on: date | None
+    result: str | None
+
+
+def training_requests(
+    db: ViewDatabase, *, employee_number: str | None = None, status: str | None = None
+) -> list[TrainingRequestRow]:
+    sql = f"SELECT {', '.join(REQUEST.column_names)} FROM comp_request WHERE 1 = 1"
+    params: list[str] = []
+    if employee_number is not None:
+        sql += " AND employee_number = ?"
+        params.append(employee_number.strip().upper())
+    if status is not None:
+        sql += " AND status = ?"
+        params.append(status.strip().lower())
+    sql += " ORDER BY reported_on, request_id"
+    return [
+        TrainingRequestRow.model_validate(dict(zip(REQUEST.column_names, row, strict=True)))
+        for row in db.query(sql, params)
+    ]

@@ -1,0 +1,1 @@
+"""The ``nnd-competence`` command line: HR, managers and the Academy's way in."""
