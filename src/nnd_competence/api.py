@@ -30,6 +30,7 @@ from nnd_competence.application.ports import ViewDatabase
 from nnd_competence.application.projections.audit_index import (
     AuditIndexProjection,
     aggregates_of,
+    log_positions,
 )
 from nnd_competence.application.projections.competence_gaps import (
     CompetenceGapsProjection,
@@ -40,7 +41,9 @@ from nnd_competence.application.projections.competence_gaps import (
 from nnd_competence.application.projections.completion import (
     CompletionProjection,
     CompletionReport,
+    TrainingRequestRow,
     completion_report,
+    training_requests,
 )
 from nnd_competence.application.projections.conversations import (
     ConversationReport,
@@ -164,16 +167,29 @@ class CompetenceStore:
         self.catch_up()
         return conversation_report(self.views, as_of or self.today(), year=year, unit=unit)
 
+    def training_requests(
+        self, *, employee_number: str | None = None, status: str | None = None
+    ) -> list[TrainingRequestRow]:
+        self.catch_up()
+        return training_requests(self.views, employee_number=employee_number, status=status)
+
     # --- audit ----------------------------------------------------------------------
     def audit_trail(self, employee_number: str, *, show_personal: bool = False) -> list[AuditEntry]:
         """Every event about one employee, across all aggregates, oldest first."""
         employee = self.app.employee(employee_number)  # NotFound for an unknown number
         self.catch_up()
-        aggregate_ids = {
-            employee.id,
-            *(UUID(a) for a in aggregates_of(self.views, employee_number)),
-        }
-        return entries(self.app.history(aggregate_ids), show_personal=show_personal)
+        owned = aggregates_of(self.views, employee_number)
+        aggregate_ids = {employee.id, *(UUID(a) for a in owned)}
+        positions = log_positions(self.views, employee_number)
+        events = self.app.history(aggregate_ids)
+        # Log order where indexed; anything newer than the index goes last, by time.
+        events.sort(
+            key=lambda e: (
+                positions.get((str(e.originator_id), e.originator_version), 1 << 62),
+                e.timestamp,
+            )
+        )
+        return entries(events, show_personal=show_personal)
 
     def actions_by(self, actor_number: str, page_size: int = 1000) -> list[AuditEntry]:
         """Everything one person did (as actor or on whose behalf), in log order."""

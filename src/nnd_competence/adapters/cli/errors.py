@@ -15,6 +15,21 @@ _FIELD_TO_OPTION = {
     "employee_number": "employee number",
     "competence_code": "competence",
     "request_id": "request id",
+    "topics": "--topic",
+    "held_on": "--on",
+    "scheduled_for": "--on",
+    "completed_on": "--on",
+    "confirmed_on": "--on",
+    "closed_on": "--on",
+    "acquired_on": "--acquired",
+    "effective_on": "--effective",
+    "target_level": "--level",
+    "goal_and_development_1_by": "--gd1-by",
+    "goal_and_development_2_by": "--gd2-by",
+    "planned_start": "--start",
+    "planned_end": "--end",
+    "percent_complete": "--percent",
+    "measures": "--measure",
 }
 
 

@@ -1,8 +1,11 @@
-"""Which aggregates belong to which employee, so an audit trail can gather them.
+"""Which events belong to which employee, and where they stand in the log.
 
 An employee's history spans their ``Employee`` aggregate, one ``CompetencePlan`` per year
 and any number of ``TrainingRequest`` aggregates. Only the first of these has an id
-derivable from the employee number; the index records the others as they are created.
+derivable from the employee number; the index records the others as they are created,
+and the log position of every event of those aggregates, so the audit trail can put the
+events of several aggregates in the order they were stored even when their timestamps are
+equal (events of one command share the command's timestamp).
 """
 
 from __future__ import annotations
@@ -22,9 +25,33 @@ OWNER = Table(
 )
 
 
+POSITION = Table(
+    "audit_position",
+    (
+        ("aggregate_id", "TEXT"),
+        ("version", "INTEGER"),
+        ("notification_id", "INTEGER"),
+    ),
+    ("aggregate_id", "version"),
+)
+
+
 class AuditIndexProjection(Projection):
     name = "audit_index"
-    tables = (OWNER,)
+    tables = (OWNER, POSITION)
+
+    def handle(self, event: DomainEvent, page: Page) -> None:
+        super().handle(event, page)
+        aggregate_id = str(event.originator_id)
+        if page.get(OWNER.name, aggregate_id) is not None:
+            page.put(
+                POSITION.name,
+                {
+                    "aggregate_id": aggregate_id,
+                    "version": event.originator_version,
+                    "notification_id": page.notification_id,
+                },
+            )
 
     def _own(self, page: Page, event: DomainEvent, number: str, kind: str) -> None:
         page.put(
@@ -47,3 +74,13 @@ def aggregates_of(db: ViewDatabase, employee_number: str) -> list[str]:
         "SELECT aggregate_id FROM audit_owner WHERE employee_number = ?", (employee_number,)
     )
     return [r[0] for r in rows]
+
+
+def log_positions(db: ViewDatabase, employee_number: str) -> dict[tuple[str, int], int]:
+    """(aggregate id, version) → notification id, for every indexed event of the employee."""
+    rows = db.query(
+        "SELECT p.aggregate_id, p.version, p.notification_id FROM audit_position p "
+        "JOIN audit_owner o ON o.aggregate_id = p.aggregate_id WHERE o.employee_number = ?",
+        (employee_number,),
+    )
+    return {(a, int(v)): int(n) for a, v, n in rows}

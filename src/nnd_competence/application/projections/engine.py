@@ -85,6 +85,8 @@ class Page:
         self._cursor = cursor
         self._tables = tables
         self._rows: dict[str, dict[Key, RowDict | None]] = {name: {} for name in tables}
+        #: Position in the log of the event being applied (for views that index the log).
+        self.notification_id = 0
 
     def get(self, table: str, *key: Any) -> RowDict | None:
         pending = self._rows[table]
@@ -249,6 +251,7 @@ class ProjectionRunner:
             page = Page(cur, self.tables)
             for notification in notifications:
                 event = self.mapper.to_domain_event(notification)
+                page.notification_id = notification.id
                 for projection in self.projections:
                     if notification.id > positions[projection.name]:
                         projection.handle(event, page)  # type: ignore[arg-type]
