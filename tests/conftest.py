@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from backends import PostgresBackend
+from backends import pytest_terminal_summary as pytest_terminal_summary  # PostgreSQL count
 from nnd_competence import Actor, CompetenceStore, Role, open_store
 from nnd_competence.application import commands as c
 from nnd_competence.application.clock import Clock, FixedClock
@@ -71,8 +73,12 @@ class SQLiteBackend(Backend):
         return str(path)
 
 
-BACKENDS: dict[str, Backend] = {"sqlite": SQLiteBackend()}
-BACKEND_PARAMS = [pytest.param(name, id=name) for name in BACKENDS]
+# PostgreSQL: a fresh schema per store; skips if unreachable, fails instead on CI.
+BACKENDS: dict[str, Backend] = {"sqlite": SQLiteBackend(), "postgres": PostgresBackend()}
+BACKEND_PARAMS = [
+    pytest.param(name, id=name, marks=[pytest.mark.postgres] if name == "postgres" else [])
+    for name in BACKENDS
+]
 
 
 @pytest.fixture(scope="session", params=BACKEND_PARAMS)

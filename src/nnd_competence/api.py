@@ -20,8 +20,10 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
+
+from eventsourcing.persistence import PersistenceError
 
 from nnd_competence.application import commands as c
 from nnd_competence.application.audit import AuditEntry, entries
@@ -56,9 +58,13 @@ from nnd_competence.application.projections.engine import (
     Projection,
     ProjectionRunner,
 )
+from nnd_competence.application.projections.live import LiveProjections
 from nnd_competence.application.service import CompetenceApplication
 from nnd_competence.domain import ids
 from nnd_competence.domain.values import Actor
+
+if TYPE_CHECKING:
+    from nnd_competence.adapters.store_location import PostgresSettings
 
 
 def default_projections() -> list[Projection]:
@@ -234,29 +240,96 @@ class CompetenceStore:
         self.close()
 
 
-def _sqlite_path(location: str | Path) -> str | None:
-    text = str(location)
-    if text.startswith("sqlite:///"):
-        return text[len("sqlite:///") :]
-    if "://" in text:
-        return None
-    return text
-
-
 def open_store(location: str | Path, *, clock: Clock | None = None) -> CompetenceStore:
-    """Open (creating if needed) the store at a SQLite path or ``sqlite:///path`` URL."""
-    path = _sqlite_path(location)
-    if path is None:
-        raise ValueError(
-            f"unsupported store location {str(location)!r}: give a SQLite file path "
-            "or a sqlite:/// URL"
-        )
+    """Open (creating if needed) the store at ``location``.
+
+    ``location`` is one of (details in ``nnd_competence.adapters.store_location``):
+
+    * ``PATH`` or ``sqlite:///PATH`` — a SQLite file (the default kind of store);
+    * ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME?schema=NAME`` (or ``postgres://``;
+      more parameters: ``pool_size``, ``max_overflow``, ``connect_timeout``,
+      ``lock_timeout``, ``idle_in_transaction_session_timeout``, ``application_name``) —
+      PostgreSQL; the event store and the views share the database and the schema (the
+      schema is created if missing, default ``public``);
+    * ``env:`` — the ``eventsourcing`` environment variables: ``PERSISTENCE_MODULE=
+      eventsourcing.postgres`` with ``POSTGRES_DBNAME``, ``POSTGRES_HOST``,
+      ``POSTGRES_PORT``, ``POSTGRES_USER``, ``POSTGRES_PASSWORD``, ``POSTGRES_SCHEMA``; or
+      ``PERSISTENCE_MODULE=eventsourcing.sqlite`` with ``SQLITE_DBNAME``.
+
+    A malformed location or an unreachable database raises ``StoreLocationError`` (a
+    ``DomainError`` and ``ValueError``) whose one-line message names the location without
+    its password.
+    """
+    from nnd_competence.adapters.store_location import parse_store_location
+
+    where = parse_store_location(location)
+    if where.postgres is not None:
+        return _open_postgres(where.postgres, clock)
     from nnd_competence.adapters.sqlite_views import SQLiteViewDatabase
 
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": path,
-        "SQLITE_LOCK_TIMEOUT": "30",
-    }
-    app = CompetenceApplication(env, clock=clock)
-    return CompetenceStore(app, SQLiteViewDatabase(path))
+    assert where.sqlite_path is not None
+    app = CompetenceApplication(where.sqlite_env(), clock=clock)
+    return CompetenceStore(app, SQLiteViewDatabase(where.sqlite_path))
+
+
+def _open_postgres(settings: PostgresSettings, clock: Clock | None) -> CompetenceStore:
+    from nnd_competence.adapters.store_location import StoreLocationError, StoreUnavailable
+
+    try:
+        from eventsourcing.utils import get_topic
+
+        from nnd_competence.adapters.postgres_views import (
+            PostgresStoreFactory,
+            PostgresViewDatabase,
+        )
+    except ImportError as error:
+        raise StoreLocationError(
+            f"store location {settings.display()!r}: PostgreSQL support is not installed "
+            f"({error}); install nnd-competence[postgres]"
+        ) from None
+    views = PostgresViewDatabase(settings)  # connects now: StoreUnavailable if it cannot
+    try:
+        # One process at a time creates the schema, the event tables and the views.
+        with views.setup_lock():
+            views.create_schema()
+            app = CompetenceApplication(
+                settings.eventsourcing_env(get_topic(PostgresStoreFactory)), clock=clock
+            )
+            try:
+                return CompetenceStore(app, views)
+            except BaseException:
+                app.close()
+                raise
+    except (PersistenceError, OSError) as error:
+        views.close()
+        raise StoreUnavailable(
+            f"cannot open the store {settings.display()}: {' '.join(str(error).split())}"
+        ) from None
+    except BaseException:
+        views.close()
+        raise
+
+
+def live_projections(
+    location: str | Path,
+    *,
+    interval: float = 0.2,
+    page_size: int = 1000,
+    max_backoff: float = 5.0,
+) -> LiveProjections:
+    """A live runner on a store of its own at ``location``: it follows new events as they
+    are committed and applies them to the views, surviving lost connections.
+
+        runner = live_projections("postgresql://...")
+        runner.start()          # a background thread; or runner.run(stop_event)
+        ...
+        runner.stop()           # and closes its store
+    """
+    store = open_store(location)
+    return LiveProjections(
+        store.runner,
+        interval=interval,
+        page_size=page_size,
+        max_backoff=max_backoff,
+        on_close=store.close,
+    )

@@ -20,7 +20,7 @@ from eventsourcing.persistence import (
     StoredEvent,
     Transcoding,
 )
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import BaseModel, ValidationError
 
 from nnd_competence.domain.aggregate import DomainEvent
@@ -91,7 +91,7 @@ class PydanticMapper(Mapper[UUID]):
             return cast(DomainEventProtocol[UUID], cls.model_validate(state))
         except ValidationError as error:
             raise EventDecodingError(f"cannot read {where}: {error}") from error
-        except (ValueError, TypeError, AttributeError, ImportError) as error:
+        except (ValueError, TypeError, AttributeError, ImportError, TopicError) as error:
             raise EventDecodingError(f"cannot read {where}: {error}") from error
 
 

@@ -8,22 +8,32 @@ them, so their events are stored in the same transaction as the cause:
 * completing a training request records the competence on the employee;
 * hiring creates training requests for mandatory-at-onboarding competences not held;
 * starting a cycle opens a plan and schedules the three conversations for everyone active.
+
+Employees are snapshotted every ``EMPLOYEE_SNAPSHOT_INTERVAL`` events (see
+``application/snapshots.py``); ``IS_SNAPSHOTTING_ENABLED=n`` turns snapshots off.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProjectorFunction,
+    project_aggregate,
+)
+from eventsourcing.persistence import JSONTranscoder, PersistenceError
 from eventsourcing.utils import get_topic
 
 from nnd_competence.application import commands as c
 from nnd_competence.application.clock import Clock, SystemClock, oslo_date
 from nnd_competence.application.event_codec import DateAsISO, PydanticMapper
+from nnd_competence.application.snapshots import EMPLOYEE_SNAPSHOT_INTERVAL, snapshot_of
 from nnd_competence.application.use_case import Outcome, use_case
 from nnd_competence.domain import ids
 from nnd_competence.domain.aggregate import Aggregate
@@ -53,6 +63,8 @@ from nnd_competence.domain.values import Actor, Context, add_months
 
 A = TypeVar("A", bound=Aggregate)
 
+_log = logging.getLogger(__name__)
+
 #: Lists the employee numbers active on a day (optionally in one unit); the roster view
 #: implements it. Starting a cycle needs it, nothing else does.
 RosterQuery = Callable[[date, str | None], Sequence[str]]
@@ -64,6 +76,7 @@ class CompetenceApplication(Application[UUID]):
         "MAPPER_TOPIC": get_topic(PydanticMapper),
         "AGGREGATE_CACHE_MAXSIZE": "2000",
     }
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Employee: EMPLOYEE_SNAPSHOT_INTERVAL}
 
     def __init__(
         self,
@@ -79,6 +92,30 @@ class CompetenceApplication(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = project_aggregate,
+    ) -> None:
+        """Store a snapshot of the aggregate as recorded at ``version`` (default: latest).
+
+        ``save()`` calls this after the events are committed, whenever an employee reaches
+        a multiple of the snapshot interval. A snapshot is derived data, so failing to
+        store one (one already taken at that version, a busy database) is logged and
+        never raised: it must not report a committed command as failed, nor make the
+        use-case wrapper retry it as a conflict.
+        """
+        if self.snapshots is None:
+            raise RuntimeError("snapshotting is disabled (IS_SNAPSHOTTING_ENABLED)")
+        try:
+            aggregate: Aggregate = self.repository.get(
+                aggregate_id, version=version, projector_func=projector_func
+            )
+            self.snapshots.put([snapshot_of(aggregate)])
+        except PersistenceError as error:
+            _log.warning("no snapshot of %s at version %s: %s", aggregate_id, version, error)
 
     def context(self, actor: Actor) -> Context:
         now = self.clock.now()

@@ -7,6 +7,7 @@ and, for events a policy emitted, which policy (``via``).
 
 ``class_version`` and ``upcast_vN_vN+1`` static methods let a later schema change read old
 events: the mapper in the application layer applies the chain before validation.
+Snapshots (``AggregateSnapshot``) are events too, so their state is versioned the same way.
 
 Aggregates are plain Python objects that apply their own events; they satisfy the small
 protocol ``eventsourcing``'s ``Application.save()`` and ``Repository`` need (``id``,
@@ -21,7 +22,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from nnd_competence.domain.values import Actor, Context
+from nnd_competence.domain.values import Actor, Context, Role
 
 
 class DomainEvent(BaseModel):
@@ -113,3 +114,77 @@ class Aggregate:
         return mine == theirs
 
     __hash__ = None  # type: ignore[assignment]
+
+
+#: Who "did" a snapshot: nobody; the envelope needs an actor, and snapshots never reach an
+#: audit trail (they live in the snapshot store, not the event log).
+SNAPSHOT_ACTOR = Actor(employee_number="SYS0", role=Role.SYSTEM)
+
+_ENVELOPE_FIELDS = frozenset(DomainEvent.model_fields)
+
+
+class AggregateSnapshot(DomainEvent):
+    """An aggregate's state at one version, so that loading it need not replay every event.
+
+    It is stored in the snapshot store, not the event log, so views and audit trails never
+    see it; loading reads the latest snapshot, rebuilds the aggregate with
+    ``mutate(None)`` and applies the events after it as usual. A snapshot can always be
+    taken again from the events, so deleting snapshots is always safe.
+
+    A subclass per aggregate type sets ``aggregate_type`` and declares ``state`` as a
+    pydantic model whose fields are the aggregate's attribute names. The state is
+    versioned like any event: when its shape changes, bump ``class_version`` and add
+    ``upcast_vN_vN+1`` (the mapper applies the chain before validating). Attributes that
+    must stay out of ``state`` (personal details, so a per-person cipher covers them as it
+    covers the events' ``personal`` field) are declared as fields of the subclass itself.
+    """
+
+    state: BaseModel  # narrowed by each subclass to its aggregate's state model
+    via: str | None = "snapshot"
+
+    @classmethod
+    def _state_type(cls) -> type[BaseModel]:
+        annotation = cls.model_fields["state"].annotation
+        assert isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        return annotation
+
+    @classmethod
+    def _apart(cls) -> list[str]:
+        """Aggregate attributes stored as fields beside ``state``."""
+        return [name for name in cls.model_fields if name not in _ENVELOPE_FIELDS | {"state"}]
+
+    @classmethod
+    def take(cls, aggregate: Aggregate) -> Self:
+        if type(aggregate) is not cls.aggregate_type:
+            raise TypeError(f"{cls.__name__} cannot snapshot a {type(aggregate).__name__}")
+        if aggregate.has_pending_events or aggregate.modified_on is None:
+            raise ValueError("only a stored aggregate (no pending events) can be snapshotted")
+        state_type = cls._state_type()
+        state = state_type.model_validate(
+            {n: getattr(aggregate, n) for n in state_type.model_fields}
+        )
+        return cls(
+            originator_id=aggregate.id,
+            originator_version=aggregate.version,
+            timestamp=aggregate.modified_on,
+            actor=SNAPSHOT_ACTOR,
+            state=state,
+            **{name: getattr(aggregate, name) for name in cls._apart()},
+        )
+
+    def mutate(self, aggregate: Aggregate | None) -> Aggregate:
+        """Rebuild the aggregate; a snapshot is always the first thing replayed."""
+        restored = self.aggregate_type.blank(self.originator_id)
+        for name in type(self.state).model_fields:
+            setattr(restored, name, _unshared(getattr(self.state, name)))
+        for name in self._apart():
+            setattr(restored, name, _unshared(getattr(self, name)))
+        restored.version = self.originator_version
+        return restored
+
+
+def _unshared(value: Any) -> Any:
+    """A fresh container, so mutating the aggregate never changes the snapshot."""
+    if isinstance(value, dict | list | set):
+        return value.copy()
+    return value

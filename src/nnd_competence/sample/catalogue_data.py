@@ -96,7 +96,7 @@ CERTIFICATES: tuple[CompetenceDefinition, ...] = (
         T,
         60,
     ),
-    _cert("TRUCKFORER", "Truckførerbevis (T1–T4)", "Forklift truck certificate", T, 60),
+    _cert("TRUCKFORER", "Truckførerbevis (T1-T4)", "Forklift truck certificate", T, 60),
     _cert("STROPPING", "Anhuking og stropping", "Rigging and slinging", T, 60),
     _cert(
         "FSE",
@@ -107,8 +107,8 @@ CERTIFICATES: tuple[CompetenceDefinition, ...] = (
     ),
     _cert(
         "ADR-KL7",
-        "ADR klasse 7 – transport av radioaktivt materiale",
-        "ADR class 7 – transport of radioactive material",
+        "ADR klasse 7 - transport av radioaktivt materiale",
+        "ADR class 7 - transport of radioactive material",
         S,
         60,
     ),
@@ -157,9 +157,7 @@ SKILLS: tuple[CompetenceDefinition, ...] = (
         "NUK-REGELVERK", "Nukleært regelverk og konsesjon", "Nuclear regulation and licensing", A
     ),
     _skill("SIKKERHETSANALYSE", "Sikkerhetsanalyse (SAR)", "Safety analysis (SAR)", T),
-    _skill(
-        "DEKOM-PLANLEGGING", "Planlegging av dekommisjonering", "Decommissioning planning", T
-    ),
+    _skill("DEKOM-PLANLEGGING", "Planlegging av dekommisjonering", "Decommissioning planning", T),
     _skill("DEKONTAMINERING", "Dekontaminering", "Decontamination", T),
     _skill(
         "SEGMENTERING",
@@ -490,13 +488,13 @@ _COURSES: dict[str, Course] = {
     "STRV-VIDERE": Course(MeasureKind.COURSE, "Strålevern videregående", "Atomakademiet", 3),
     "FORSTEHJELP": Course(MeasureKind.COURSE, "Førstehjelpskurs med HLR", _EXTERNAL, 1),
     "BRANNVAKT": Course(MeasureKind.COURSE, "Brannvaktkurs", _EXTERNAL, 1),
-    "VARME-ARBEIDER": Course(MeasureKind.COURSE, "Varme arbeider – sertifisering", _EXTERNAL, 1),
+    "VARME-ARBEIDER": Course(MeasureKind.COURSE, "Varme arbeider - sertifisering", _EXTERNAL, 1),
     "ARBEID-I-HOYDEN": Course(MeasureKind.COURSE, "Fallsikring og redning", _EXTERNAL, 1),
     "TRANGE-ROM": Course(MeasureKind.COURSE, "Arbeid i trange rom", _EXTERNAL, 1),
     "KRANFORER": Course(MeasureKind.COURSE, "Kranførerkurs G4 med praksis", _EXTERNAL, 3),
-    "TRUCKFORER": Course(MeasureKind.COURSE, "Truckførerkurs T1–T4", _EXTERNAL, 3),
+    "TRUCKFORER": Course(MeasureKind.COURSE, "Truckførerkurs T1-T4", _EXTERNAL, 3),
     "STROPPING": Course(MeasureKind.COURSE, "Anhukerkurs", _EXTERNAL, 1),
-    "ADR-KL7": Course(MeasureKind.COURSE, "ADR klasse 7 – kurs og eksamen", _EXTERNAL, 2),
+    "ADR-KL7": Course(MeasureKind.COURSE, "ADR klasse 7 - kurs og eksamen", _EXTERNAL, 2),
     "SIKKERHETSKLARERING": Course(
         MeasureKind.OTHER,
         "Fornyet klarering via klareringsmyndigheten",
@@ -504,10 +502,8 @@ _COURSES: dict[str, Course] = {
         1,
     ),
     "VEKTERUTDANNING": Course(MeasureKind.COURSE, "Vekterutdanning, modul 2", _EXTERNAL, 4),
-    "STILLAS": Course(MeasureKind.COURSE, "Stillasmontering 2–5 m", _EXTERNAL, 2),
-    "SVEISESERTIFIKAT": Course(
-        MeasureKind.COURSE, "Sveisesertifisering, fornyelse", _EXTERNAL, 2
-    ),
+    "STILLAS": Course(MeasureKind.COURSE, "Stillasmontering 2-5 m", _EXTERNAL, 2),
+    "SVEISESERTIFIKAT": Course(MeasureKind.COURSE, "Sveisesertifisering, fornyelse", _EXTERNAL, 2),
     "HMS-40": Course(MeasureKind.COURSE, "Grunnkurs arbeidsmiljø (40 t)", _EXTERNAL, 5),
     "BRANNVERN": Course(MeasureKind.INTERNAL_TRAINING, "Brannvernopplæring", "Atomakademiet", 1),
     "ANDEDRETTSVERN": Course(

@@ -106,10 +106,8 @@ def _site_of(unit_code: str) -> Site:
     return next(u.site for u in UNITS if u.code == unit_code)
 
 
-def _birth_and_start(
-    rng: random.Random, senior: bool, before: date
-) -> tuple[date, date]:
-    """A birth date (age 23–66 at ``before``) and a start date after the 22nd birthday."""
+def _birth_and_start(rng: random.Random, senior: bool, before: date) -> tuple[date, date]:
+    """A birth date (age 23-66 at ``before``) and a start date after the 22nd birthday."""
     age = rng.randint(35, 64) if senior else rng.randint(23, 66)
     birth = date(before.year - age, 1, 1) + timedelta(days=rng.randint(0, 364))
     earliest = max(date(birth.year + 22, 8, 1), date(1990, 1, 1))

@@ -21,9 +21,9 @@ class Step:
     command: Command
     actor: Actor
     employee: str | None = None
-    request: UUID | None = None
+    requests: tuple[UUID, ...] = ()  # the training requests it creates or acts on
     goal: str | None = None
-    closes: bool = False  # the last step of that request or goal
+    closes: bool = False  # the last step of that request (or of that goal)
 
     @property
     def sort_key(self) -> tuple[datetime, int]:
@@ -41,13 +41,13 @@ class Timeline:
         actor: Actor,
         *,
         employee: str | None = None,
-        request: UUID | None = None,
+        requests: tuple[UUID, ...] = (),
         goal: str | None = None,
         closes: bool = False,
     ) -> Step:
         if at.tzinfo is None:
             raise ValueError("sample steps need timezone-aware moments")
-        step = Step(at, len(self.steps), command, actor, employee, request, goal, closes)
+        step = Step(at, len(self.steps), command, actor, employee, requests, goal, closes)
         self.steps.append(step)
         return step
 

@@ -67,5 +67,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=OSLO)
 
 
-def office_time(rng: random.Random, day: date, first_hour: int = 8, last_hour: int = 15) -> datetime:
+def office_time(
+    rng: random.Random, day: date, first_hour: int = 8, last_hour: int = 15
+) -> datetime:
     return at(day, rng.randint(first_hour, last_hour), rng.choice((0, 10, 15, 20, 30, 40, 45)))

@@ -71,6 +71,12 @@ import_app = typer.Typer(help="Import learning records (xAPI) and competence fra
 export_app = typer.Typer(help="Export competence frameworks.")
 # Integration command modules register themselves here (one line each):
 # -- integrations --
+from nnd_competence.adapters.cli import exchange_commands  # noqa: E402
+
+exchange_commands.register(sync_app, import_app, export_app)
+from nnd_competence.adapters.cli import hr_sync_commands  # noqa: E402
+
+hr_sync_commands.register(sync_app)
 app.add_typer(sync_app, name="sync")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")

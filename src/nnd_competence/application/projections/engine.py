@@ -39,8 +39,8 @@ class Table:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c for c, _ in self.columns)
 
-    def ddl(self) -> list[str]:
-        cols = ", ".join(f"{n} {t}" for n, t in self.columns)
+    def ddl(self, dialect: str = "sqlite") -> list[str]:
+        cols = ", ".join(f"{n} {column_type(t, dialect)}" for n, t in self.columns)
         statements = [
             f"CREATE TABLE IF NOT EXISTS {self.name} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"
         ]
@@ -68,6 +68,15 @@ class Table:
     def delete_sql(self) -> str:
         where = " AND ".join(f"{k} = ?" for k in self.key)
         return f"DELETE FROM {self.name} WHERE {where}"
+
+
+def column_type(declared: str, dialect: str) -> str:
+    """A view column's SQL type: as declared on SQLite; on PostgreSQL, text compares
+    byte-wise (``COLLATE "C"``, like SQLite, whatever the database's locale) so both stores
+    order report rows the same."""
+    if dialect == "postgres" and declared == "TEXT":
+        return 'TEXT COLLATE "C"'
+    return declared
 
 
 Key = tuple[Any, ...]
@@ -172,14 +181,17 @@ class ProjectionRunner:
         self._create()
 
     def _create(self) -> None:
+        dialect = self.db.dialect
+        # Notification ids are 64-bit on PostgreSQL (bigserial); SQLite integers always are.
+        position_type = "BIGINT" if dialect == "postgres" else "INTEGER"
         with self.db.transaction() as cur:
             cur.execute(
                 f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} "
-                "(view_name TEXT PRIMARY KEY, position INTEGER NOT NULL, "
-                "rebuilding INTEGER NOT NULL)"
+                f"(view_name {column_type('TEXT', dialect)} PRIMARY KEY, "
+                f"position {position_type} NOT NULL, rebuilding INTEGER NOT NULL)"
             )
             for table in self.tables.values():
-                for statement in table.ddl():
+                for statement in table.ddl(dialect):
                     cur.execute(statement)
             for projection in self.projections:
                 cur.execute(

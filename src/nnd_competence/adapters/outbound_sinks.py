@@ -1,0 +1,322 @@
+"""Sinks for outbound competence records: a file drop and an HTTP endpoint.
+
+**File drop** (``file:DIR``): one pair of files per delivery day (Oslo time),
+``competence-records-YYYY-MM-DD.jsonl`` (one JSON object per line, for programs) and
+``competence-records-YYYY-MM-DD.csv`` (UTF-8 with BOM, ``;``-separated by default, so a
+Norwegian Excel opens it in columns). Each write replaces the file atomically (a temporary
+file in the same directory, fsync, rename), so a reader never sees half a line. The sink
+de-duplicates by idempotency key on the file side: before writing it reads the keys already
+in the directory's files, and a record whose key is there is answered ``duplicate``. A
+receiver that moves files away takes those keys with it, so it must also de-duplicate by
+the ``key`` column (the delivery is at-least-once).
+
+**HTTP** (``http://...`` or ``https://...``): one ``POST`` per record with the record as
+JSON and its key in the ``Idempotency-Key`` header. 2xx is delivered, 409 is "already
+have it", 408/425/429/5xx and network failures are transient (a ``Retry-After`` in
+seconds is honoured), any other 4xx refuses the record (it becomes a dead letter).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import httpx
+
+from nnd_competence.application.clock import Clock, SystemClock, oslo_date
+from nnd_competence.application.outbound import (
+    DeliveryOutcome,
+    DeliveryResult,
+    OutboundRecord,
+    RecordSink,
+)
+from nnd_competence.domain.errors import InvalidValue
+
+FILE_PREFIX = "competence-records-"
+CSV_COLUMNS = (
+    "key",
+    "kind",
+    "sequence",
+    "version",
+    "employee_number",
+    "competence_code",
+    "level",
+    "result",
+    "completed_on",
+    "acquired_on",
+    "valid_until",
+    "source",
+    "evidence",
+    "request_id",
+    "recorded_at",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+class FileDropSink:
+    def __init__(
+        self, directory: str | Path, *, clock: Clock | None = None, csv_delimiter: str = ";"
+    ) -> None:
+        if len(csv_delimiter) != 1 or csv_delimiter in '"\r\n':
+            raise InvalidValue(f"--csv-delimiter {csv_delimiter!r}: give one character")
+        self.directory = Path(directory)
+        self.clock: Clock = clock or SystemClock()
+        self.csv_delimiter = csv_delimiter
+        self._keys: set[str] | None = None
+
+    @property
+    def name(self) -> str:
+        return f"file:{self.directory}"
+
+    def close(self) -> None:
+        self._keys = None
+
+    def known_keys(self) -> set[str]:
+        """Every key already in the drop directory's files."""
+        keys: set[str] = set()
+        if not self.directory.is_dir():
+            return keys
+        for path in sorted(self.directory.glob(FILE_PREFIX + "*.jsonl")):
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    key = json.loads(line).get("key")
+                except (ValueError, AttributeError):
+                    continue
+                if isinstance(key, str):
+                    keys.add(key)
+        for path in sorted(self.directory.glob(FILE_PREFIX + "*.csv")):
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            for row in csv.reader(io.StringIO(text), delimiter=self.csv_delimiter):
+                if row and row[0] != "key":
+                    keys.add(row[0])
+        return keys
+
+    def deliver(self, records: Sequence[OutboundRecord]) -> Sequence[DeliveryResult]:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if self._keys is None:
+                self._keys = self.known_keys()
+            fresh = [r for r in records if r.key not in self._keys]
+            unique = list({r.key: r for r in fresh}.values())
+            if unique:
+                self._write(unique)
+        except OSError as error:
+            self._keys = None  # re-read what is really on disk next time
+            return [
+                DeliveryResult(
+                    key=records[0].key,
+                    outcome=DeliveryOutcome.RETRY,
+                    detail=f"cannot write to {self.directory}: {error.strerror or error}",
+                )
+            ]
+        results = []
+        written = {r.key for r in unique}
+        for record in records:
+            if record.key in written:
+                written.discard(record.key)
+                results.append(DeliveryResult(key=record.key, outcome=DeliveryOutcome.DELIVERED))
+            else:
+                results.append(
+                    DeliveryResult(
+                        key=record.key,
+                        outcome=DeliveryOutcome.DUPLICATE,
+                        detail="already in the drop directory",
+                    )
+                )
+        return results
+
+    def _write(self, records: list[OutboundRecord]) -> None:
+        day = oslo_date(self.clock.now()).isoformat()
+        jsonl = self.directory / f"{FILE_PREFIX}{day}.jsonl"
+        table = self.directory / f"{FILE_PREFIX}{day}.csv"
+        old = jsonl.read_bytes() if jsonl.exists() else b""
+        if old and not old.endswith(b"\n"):
+            old += b"\n"
+        lines = "".join(r.model_dump_json() + "\n" for r in records).encode("utf-8")
+        _atomic_write(jsonl, old + lines)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=self.csv_delimiter, lineterminator="\r\n")
+        if table.exists():
+            previous = table.read_text(encoding="utf-8-sig")
+            buffer.write(previous)
+            if previous and not previous.endswith("\n"):
+                buffer.write("\r\n")
+        else:
+            writer.writerow(CSV_COLUMNS)
+        for record in records:
+            data = record.model_dump(mode="json")
+            writer.writerow(
+                [_spreadsheet_safe("" if data[c] is None else str(data[c])) for c in CSV_COLUMNS]
+            )
+        _atomic_write(table, buffer.getvalue().encode("utf-8-sig"))
+        assert self._keys is not None
+        self._keys.update(r.key for r in records)
+
+
+_TRANSIENT = {408, 425, 429}
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    return None
+
+
+class HttpSink:
+    """POSTs each record to ``url`` with an ``Idempotency-Key`` header."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        parsed = httpx.URL(url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise InvalidValue(f"--sink {url!r}: not an http(s) URL with a host")
+        self.url = url
+        self._client = httpx.Client(
+            timeout=timeout,
+            headers={"User-Agent": "nnd-competence outbound", **(headers or {})},
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @property
+    def name(self) -> str:
+        url = httpx.URL(self.url)
+        return str(url.copy_with(username=None, password=None, query=None))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def deliver(self, records: Sequence[OutboundRecord]) -> Sequence[DeliveryResult]:
+        results: list[DeliveryResult] = []
+        for record in records:
+            result = self._post(record)
+            results.append(result)
+            if result.outcome is DeliveryOutcome.RETRY:
+                break  # the endpoint is in trouble: leave the rest for later
+        return results
+
+    def _post(self, record: OutboundRecord) -> DeliveryResult:
+        try:
+            response = self._client.post(
+                self.url,
+                content=record.model_dump_json().encode("utf-8"),
+                headers={"Idempotency-Key": record.key, "Content-Type": "application/json"},
+            )
+        except httpx.HTTPError as error:
+            return DeliveryResult(
+                key=record.key,
+                outcome=DeliveryOutcome.RETRY,
+                detail=f"{type(error).__name__}: {error}"[:500],
+            )
+        status = response.status_code
+        detail = f"HTTP {status}"
+        if 200 <= status < 300:
+            return DeliveryResult(key=record.key, outcome=DeliveryOutcome.DELIVERED, detail=detail)
+        if status == 409:
+            return DeliveryResult(key=record.key, outcome=DeliveryOutcome.DUPLICATE, detail=detail)
+        body = " ".join(response.text.split())[:300]
+        if body:
+            detail += f": {body}"
+        if status >= 500 or status in _TRANSIENT:
+            return DeliveryResult(
+                key=record.key,
+                outcome=DeliveryOutcome.RETRY,
+                detail=detail,
+                retry_after_seconds=_retry_after(response),
+            )
+        return DeliveryResult(key=record.key, outcome=DeliveryOutcome.REJECTED, detail=detail)
+
+
+_HEADER = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:\s*(.*)$")
+
+
+def parse_headers(
+    values: Sequence[str], environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """``Name: value`` pairs; a value ``env:VAR`` is read from the environment, so that
+    secrets need not appear on the command line."""
+    environ = os.environ if environ is None else environ
+    headers: dict[str, str] = {}
+    for text in values:
+        match = _HEADER.match(text.strip())
+        if not match:
+            raise InvalidValue(f"--header {text!r}: expected 'Name: value'")
+        name, value = match.group(1), match.group(2).strip()
+        if value.startswith("env:"):
+            variable = value[4:]
+            if variable not in environ:
+                raise InvalidValue(f"--header {name}: environment variable {variable} is not set")
+            value = environ[variable]
+        headers[name] = value
+    return headers
+
+
+def open_sink(
+    spec: str,
+    *,
+    clock: Clock | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+    csv_delimiter: str = ";",
+) -> RecordSink:
+    """``file:DIR``, ``http://...``/``https://...`` (or ``http:`` + a full URL)."""
+    text = spec.strip()
+    if text.startswith("file:"):
+        directory = text[len("file:") :]
+        if directory.startswith("//"):
+            directory = directory[2:]
+        if not directory:
+            raise InvalidValue(f"--sink {spec!r}: give a directory, e.g. file:/srv/dfo-drop")
+        path = Path(directory)
+        if path.exists() and not path.is_dir():
+            raise InvalidValue(f"--sink {spec!r}: {path} exists and is not a directory")
+        return FileDropSink(path, clock=clock, csv_delimiter=csv_delimiter)
+    for prefix in ("http:", "https:"):
+        rest = text[len(prefix) :]
+        if text.startswith(prefix) and rest.startswith(("http://", "https://")):
+            text = rest
+            break
+    if text.startswith(("http://", "https://")):
+        return HttpSink(text, headers=headers, timeout=timeout)
+    raise InvalidValue(f"--sink {spec!r}: use file:DIRECTORY or an http(s) URL (http://host/path)")
