@@ -28,13 +28,13 @@ import time
 import unicodedata
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-import pytest
+from urllib.parse import parse_qs
 
 from nnd_competence import CompetenceStore, open_store
 from nnd_competence.adapters.dfo import DfoHrSource, DfoSettings, RetryPolicy
@@ -58,6 +58,7 @@ class Fault:
     content_type: str = "application/json"
     server: str = SAP
     delay: float = 0.0  # seconds before answering (to make the client time out)
+    retry_after: str | None = None
 
 
 def proxy_page(status: int = 502) -> Fault:
@@ -108,7 +109,7 @@ class FakeDfo:
         key = self._find(self.employees, key) or key
         current = self._at(self.employees, key, valid_from)
         assert current is not None, key
-        self.put_employee({**current, **changes}, valid_from)
+        self._put(self.employees, key, {**current, **changes}, valid_from)
 
     def delete_employee(self, key: str, valid_from: date = FOREVER) -> None:
         key = self._find(self.employees, key) or key
@@ -184,10 +185,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def _send(self, status: int, body: str, content_type: str, server: str) -> None:
+    def _send(
+        self, status: int, body: str, content_type: str, server: str, retry_after: str | None = None
+    ) -> None:
         data = body.encode("utf-8")
         self.send_response_only(status)
         self.send_header("Server", server)
+        if retry_after is not None:
+            self.send_header("Retry-After", retry_after)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -196,8 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         fake = self.server.fake
-        path = self.path.split("?")[0].removeprefix("/api/").strip("/")
-        dato = self.headers.get("dato")
+        path, _, query = self.path.partition("?")
+        path = path.removeprefix("/api/").strip("/")
+        dato = self.headers.get("dato") or parse_qs(query).get("dato", [None])[0]
         key_ok = self.headers.get("X-Gravitee-Api-Key") == API_KEY
         with fake.lock:
             fake.requests.append(Seen(path=path, dato=dato, key_ok=key_ok))
@@ -209,7 +215,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
-            self._send(fault.status, fault.body, fault.content_type, fault.server)
+            self._send(
+                fault.status, fault.body, fault.content_type, fault.server, fault.retry_after
+            )
             return
         day = date.fromisoformat(dato) if dato else TODAY
         with fake.lock:
@@ -241,7 +249,9 @@ def start(fake: FakeDfo) -> Running:
     server = _Server(fake)
     host, port = server.server_address[:2]
     fake.base_url = f"http://{host!s}:{port}/api/"
-    thread = threading.Thread(target=server.serve_forever, name="fake-dfo", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-dfo", daemon=True
+    )
     thread.start()
     return Running(fake, server, thread)
 
@@ -403,10 +413,10 @@ def sample_organisation() -> FakeDfo:
     return fake
 
 
-@pytest.fixture
-def dfo() -> Iterator[FakeDfo]:
-    """The sample organisation served on 127.0.0.1 for one test."""
-    fake = sample_organisation()
+@contextmanager
+def serving(fake: FakeDfo | None = None) -> Iterator[FakeDfo]:
+    """The sample organisation (or ``fake``) served on 127.0.0.1 while the block runs."""
+    fake = fake or sample_organisation()
     running = start(fake)
     try:
         yield fake
@@ -453,16 +463,18 @@ class Harness:
         self.clock.set(at(day))
 
 
-@pytest.fixture
-def hr(dfo: FakeDfo, tmp_path: Path) -> Iterator[Harness]:
-    clock = FixedClock(T0)
-    path = tmp_path / "x.sqlite"
-    store = open_store(path, clock=clock)
-    sleeps: list[float] = []
-    harness = Harness(dfo, path, clock, store, None, sleeps)  # type: ignore[arg-type]
-    harness.source = harness.source_with()
-    try:
-        yield harness
-    finally:
-        harness.source.close()
-        store.close()
+@contextmanager
+def harness(directory: Path) -> Iterator[Harness]:
+    """The sample organisation served, and a store at ``directory / "x.sqlite"`` on T0."""
+    with serving() as fake:
+        clock = FixedClock(T0)
+        path = directory / "x.sqlite"
+        store = open_store(path, clock=clock)
+        sleeps: list[float] = []
+        harness = Harness(fake, path, clock, store, None, sleeps)  # type: ignore[arg-type]
+        harness.source = harness.source_with()
+        try:
+            yield harness
+        finally:
+            harness.source.close()
+            store.close()

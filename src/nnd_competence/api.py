@@ -316,6 +316,8 @@ def live_projections(
     interval: float = 0.2,
     page_size: int = 1000,
     max_backoff: float = 5.0,
+    on_applied: Callable[[CatchUpResult], None] | None = None,
+    on_error: Callable[[BaseException, float], None] | None = None,
 ) -> LiveProjections:
     """A live runner on a store of its own at ``location``: it follows new events as they
     are committed and applies them to the views, surviving lost connections.
@@ -332,4 +334,6 @@ def live_projections(
         page_size=page_size,
         max_backoff=max_backoff,
         on_close=store.close,
+        on_applied=on_applied,
+        on_error=on_error,
     )

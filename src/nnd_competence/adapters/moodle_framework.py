@@ -219,6 +219,11 @@ def read_framework_csv(
                 "(a stray delimiter or quote?)"
             )
         raw = {f: (fields[i] if i < len(fields) else "") for f, i in columns.items()}
+        for field, value in raw.items():
+            if "\x00" in value:
+                raise FrameworkFormatError(
+                    f"{source}, {where}, field '{_HEADER_OF[field]}': contains a NUL character"
+                )
         rows.append((where, raw))
     return _framework(rows, source)
 

@@ -96,7 +96,7 @@ class FileDropSink:
         self.directory = Path(directory)
         self.clock: Clock = clock or SystemClock()
         self.csv_delimiter = csv_delimiter
-        self._keys: set[str] | None = None
+        self._keys: tuple[set[str], set[str]] | None = None
 
     @property
     def name(self) -> str:
@@ -105,11 +105,16 @@ class FileDropSink:
     def close(self) -> None:
         self._keys = None
 
-    def known_keys(self) -> set[str]:
-        """Every key already in the drop directory's files."""
-        keys: set[str] = set()
+    def known_keys(self) -> tuple[set[str], set[str]]:
+        """The keys already in the drop directory's JSON-lines files, and in its CSV files.
+
+        They are kept apart: a process killed between writing the two files has written a
+        record to one only, and the next delivery must add it to the other.
+        """
+        in_jsonl: set[str] = set()
+        in_csv: set[str] = set()
         if not self.directory.is_dir():
-            return keys
+            return in_jsonl, in_csv
         for path in sorted(self.directory.glob(FILE_PREFIX + "*.jsonl")):
             for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
@@ -117,23 +122,30 @@ class FileDropSink:
                 except (ValueError, AttributeError):
                     continue
                 if isinstance(key, str):
-                    keys.add(key)
+                    in_jsonl.add(key)
         for path in sorted(self.directory.glob(FILE_PREFIX + "*.csv")):
             text = path.read_text(encoding="utf-8-sig", errors="replace")
             for row in csv.reader(io.StringIO(text), delimiter=self.csv_delimiter):
                 if row and row[0] != "key":
-                    keys.add(row[0])
-        return keys
+                    in_csv.add(row[0])
+        return in_jsonl, in_csv
 
     def deliver(self, records: Sequence[OutboundRecord]) -> Sequence[DeliveryResult]:
+        unique = list({r.key: r for r in records}.values())
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             if self._keys is None:
                 self._keys = self.known_keys()
-            fresh = [r for r in records if r.key not in self._keys]
-            unique = list({r.key: r for r in fresh}.values())
-            if unique:
-                self._write(unique)
+            in_jsonl, in_csv = self._keys
+            for_jsonl = [r for r in unique if r.key not in in_jsonl]
+            for_csv = [r for r in unique if r.key not in in_csv]
+            day = oslo_date(self.clock.now()).isoformat()
+            if for_jsonl:
+                self._write_jsonl(day, for_jsonl)
+                in_jsonl.update(r.key for r in for_jsonl)
+            if for_csv:
+                self._write_csv(day, for_csv)
+                in_csv.update(r.key for r in for_csv)
         except OSError as error:
             self._keys = None  # re-read what is really on disk next time
             return [
@@ -143,8 +155,8 @@ class FileDropSink:
                     detail=f"cannot write to {self.directory}: {error.strerror or error}",
                 )
             ]
+        written = {r.key for r in (*for_jsonl, *for_csv)}
         results = []
-        written = {r.key for r in unique}
         for record in records:
             if record.key in written:
                 written.discard(record.key)
@@ -159,19 +171,20 @@ class FileDropSink:
                 )
         return results
 
-    def _write(self, records: list[OutboundRecord]) -> None:
-        day = oslo_date(self.clock.now()).isoformat()
-        jsonl = self.directory / f"{FILE_PREFIX}{day}.jsonl"
-        table = self.directory / f"{FILE_PREFIX}{day}.csv"
-        old = jsonl.read_bytes() if jsonl.exists() else b""
+    def _write_jsonl(self, day: str, records: list[OutboundRecord]) -> None:
+        path = self.directory / f"{FILE_PREFIX}{day}.jsonl"
+        old = path.read_bytes() if path.exists() else b""
         if old and not old.endswith(b"\n"):
             old += b"\n"
         lines = "".join(r.model_dump_json() + "\n" for r in records).encode("utf-8")
-        _atomic_write(jsonl, old + lines)
+        _atomic_write(path, old + lines)
+
+    def _write_csv(self, day: str, records: list[OutboundRecord]) -> None:
+        path = self.directory / f"{FILE_PREFIX}{day}.csv"
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=self.csv_delimiter, lineterminator="\r\n")
-        if table.exists():
-            previous = table.read_text(encoding="utf-8-sig")
+        if path.exists():
+            previous = path.read_text(encoding="utf-8-sig")
             buffer.write(previous)
             if previous and not previous.endswith("\n"):
                 buffer.write("\r\n")
@@ -182,9 +195,7 @@ class FileDropSink:
             writer.writerow(
                 [_spreadsheet_safe("" if data[c] is None else str(data[c])) for c in CSV_COLUMNS]
             )
-        _atomic_write(table, buffer.getvalue().encode("utf-8-sig"))
-        assert self._keys is not None
-        self._keys.update(r.key for r in records)
+        _atomic_write(path, buffer.getvalue().encode("utf-8-sig"))
 
 
 _TRANSIENT = {408, 425, 429}

@@ -99,6 +99,8 @@ class _Statement:
             self.fail("", "contains text that is not valid Unicode (a lone surrogate escape)")
         except (RecursionError, ValueError) as error:
             self.fail("", f"cannot be read ({type(error).__name__})")
+        if "\\u0000" in text:  # JSON escapes control characters, NUL included
+            self.fail("", "contains a NUL character")
         return text
 
     def key(self) -> str:

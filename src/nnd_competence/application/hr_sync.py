@@ -85,6 +85,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("nnd_competence.hr_sync")
+log.addHandler(logging.NullHandler())  # a library: the application configures logging
 
 #: Who the sync acts as when no person is named: the integration itself.
 HR_SYNC_ACTOR = Actor(employee_number="DFO1", role=Role.SYSTEM)
@@ -342,6 +343,7 @@ class HrSync:
         self.actor = actor
         self.progress = progress
         self.state = HrSyncState(library.views)
+        self._assignments: dict[date, dict[str, ActiveAssignment]] = {}
 
     # --- entry points -----------------------------------------------------------------
     def full(self, as_of: date | None = None) -> SyncReport:
@@ -365,9 +367,7 @@ class HrSync:
         run = _Run(day=day, report=report, directory=directory, origin="full sync")
         unreadable = {r.object_id for r in employees.rejected if r.kind == ObjectKind.EMPLOYEE}
 
-        self.library.catch_up()
-        active = {a.employee_number: a for a in active_assignments(self.library.views, day)}
-        absent = sorted(set(active) - set(records) - unreadable)
+        absent = sorted(set(self._in_force(day)) - set(records) - unreadable)
         total = len(records) + len(absent)
         done = 0
 
@@ -483,12 +483,10 @@ class HrSync:
             gone = position is None
             if position is not None:
                 queue.extend(h.employee_number for h in position.holders if h.holds_on(day))
-        if gone:
-            gone = report.rejections_seen == run.rejections_before  # not found, not unreadable
-            if gone:
-                report.changes.append(
-                    SyncChange(action=SyncAction.GONE, ref=change.ref, effective_on=day)
-                )
+        if gone and report.rejections_seen == run.rejections_before:  # not found, not unreadable
+            report.changes.append(
+                SyncChange(action=SyncAction.GONE, ref=change.ref, effective_on=day)
+            )
         while queue:
             number = queue.popleft()
             if number in run.handled:
@@ -507,7 +505,7 @@ class HrSync:
         made = report.changes[changes_before:]
         if report.rejections_seen > run.rejections_before:
             status = REJECTED
-        elif gone or (made and all(m.action is SyncAction.GONE for m in made)):
+        elif made and all(m.action is SyncAction.GONE for m in made):
             status = GONE
         else:
             status = APPLIED
@@ -520,10 +518,9 @@ class HrSync:
     def _affected(self, run: _Run, unit_id: str, former_head: str | None) -> list[str]:
         """Library employees whose manager may change with the head of ``unit_id``."""
         code = self.mapping.unit_code(unit_id)
-        people = self._active(run.day)
         return [
             a.employee_number
-            for a in people
+            for a in self._in_force(run.day).values()
             if a.unit == code or (former_head is not None and a.manager == former_head)
         ]
 
@@ -557,6 +554,9 @@ class HrSync:
         if known is None:
             self._hire(run, hr, target)
         elif known.employee.has_left:
+            if known.employee.end_date is not None and known.employee.end_date >= day:
+                report.unchanged += 1  # leaving is registered for a later day; it stands
+                return
             report.reject(
                 _rejection(
                     number,
@@ -751,12 +751,12 @@ class HrSync:
         try:
             self.library.execute(command, self.actor)
         except DomainError as error:
-            field_name = "(library)" if not isinstance(error, NotFound) else "leder"
-            run.report.reject(_rejection(number, field_name, str(error)))
+            run.report.reject(_rejection(number, "(library)", str(error)))
             return
         except ValidationError as error:
             run.report.reject(_rejection(number, "(library)", _first(error)))
             return
+        self._assignments.clear()
         log.info("%s: %s employee %s (%s)", run.origin, action.value, number, detail)
         run.report.changes.append(
             SyncChange(
@@ -774,12 +774,16 @@ class HrSync:
             employee = self.library.app.employee(number)
         except NotFound:
             return None
-        current = next((a for a in self._active(day) if a.employee_number == number), None)
-        return _Known(employee=employee, current=current)
+        return _Known(employee=employee, current=self._in_force(day).get(number))
 
-    def _active(self, day: date) -> list[ActiveAssignment]:
-        self.library.catch_up()
-        return active_assignments(self.library.views, day)
+    def _in_force(self, day: date) -> dict[str, ActiveAssignment]:
+        """Everyone's assignment in force on ``day`` (read once until a command changes it)."""
+        if day not in self._assignments:
+            self.library.catch_up()
+            self._assignments[day] = {
+                a.employee_number: a for a in active_assignments(self.library.views, day)
+            }
+        return self._assignments[day]
 
     def _exists(self, number: str) -> bool:
         try:

@@ -298,6 +298,12 @@ class _Importer:
     ) -> ImportLine:
         day = oslo_date(record.occurred_at)
         result = self._result(record)
+        # Refuse before touching the request what the last step would refuse anyway.
+        if day > oslo_date(self.app.clock.now()):
+            raise InvalidValue(f"completion date {day} lies in the future")
+        employee = self.app.employee(number)
+        if result is not TrainingResult.FAILED:
+            employee.refuse_if_left()
         evidence = f"xAPI statement {record.key}: {record.verb_id} {record.activity_id}"
         queue = self.open.get((number, target.competence_code), [])
         if queue:
@@ -319,7 +325,6 @@ class _Importer:
                     "detail": "no open training request: nothing to record",
                 }
             )
-        employee = self.app.employee(number)
         level = target.level or 1
         held = employee.holdings.get(target.competence_code)
         if held is not None and held.level >= level and held.acquired_on >= day:

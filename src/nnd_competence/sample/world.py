@@ -57,6 +57,8 @@ class World:
     leaving: dict[str, date] = field(default_factory=dict)
     transferred: set[str] = field(default_factory=set)
     goal_codes: dict[str, set[str]] = field(default_factory=dict)  # competences with goals
+    _hr_staff: list[str] = field(default_factory=list)
+    _officers: list[str] = field(default_factory=list)
 
     # --- who acts -------------------------------------------------------------------
     @property
@@ -65,16 +67,22 @@ class World:
 
     def hr(self) -> Actor:
         """HR staff take turns registering things."""
-        staff = [p.number for p in self.people.values() if p.first_seat.unit == HR_UNIT]
-        return Actor(employee_number=self.rng.choice(staff), role=Role.HR)
+        if not self._hr_staff:
+            self._hr_staff = [
+                p.number for p in self.people.values() if p.first_seat.unit == HR_UNIT
+            ]
+        return Actor(employee_number=self.rng.choice(self._hr_staff), role=Role.HR)
 
     def officers(self, site: Site | None = None) -> list[str]:
-        found = [
-            p.number
-            for p in self.people.values()
-            if p.first_seat.unit == ACADEMY_UNIT
-            and p.first_seat.position == COMPETENCE_OFFICER_POSITION
-        ]
+        """The Academy's competence officers: the first half serve Halden, the rest Kjeller."""
+        if not self._officers:
+            self._officers = [
+                p.number
+                for p in self.people.values()
+                if p.first_seat.unit == ACADEMY_UNIT
+                and p.first_seat.position == COMPETENCE_OFFICER_POSITION
+            ]
+        found = self._officers
         if site is Site.KJELLER:
             return found[len(found) // 2 :]
         if site is Site.HALDEN:

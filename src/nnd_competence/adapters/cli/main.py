@@ -23,6 +23,7 @@ from nnd_competence.adapters.cli import (
     plan_commands,
     report_commands,
     training_commands,
+    views_commands,
 )
 from nnd_competence.adapters.cli.context import ACTOR_ENV, STORE_ENV, CliState, default_store
 from nnd_competence.adapters.cli.errors import describe_validation_error
@@ -71,6 +72,7 @@ import_app = typer.Typer(help="Import learning records (xAPI) and competence fra
 export_app = typer.Typer(help="Export competence frameworks.")
 # Integration command modules register themselves here (one line each):
 # -- integrations --
+app.add_typer(views_commands.app, name="views")
 from nnd_competence.adapters.cli import exchange_commands  # noqa: E402
 
 exchange_commands.register(sync_app, import_app, export_app)

@@ -28,6 +28,7 @@ import httpx
 from nnd_competence.application.hr_source import HrSourceError, HrSourceUnavailable
 
 log = logging.getLogger("nnd_competence.adapters.dfo")
+log.addHandler(logging.NullHandler())  # a library: the application configures logging
 
 API_KEY_HEADER = "X-Gravitee-Api-Key"
 

@@ -269,16 +269,17 @@ def org_unit(raw: Any, fields: OrgUnitFields = OrgUnitFields()) -> HrOrgUnit:
     )
 
 
-def object_id_of(raw: Any, fallback: str) -> str:
-    """The id of an unreadable object, for its rejection message, if it can be told."""
+def object_id_of(raw: Any, id_fields: Sequence[str], fallback: str) -> str:
+    """The id of an unreadable object, for its rejection message, as far as it can be told."""
     if isinstance(raw, dict):
-        for name in ("id", "organisasjonId"):
-            try:
-                found = ident(raw.get(name), name, required=False)
-            except FieldError:
-                continue
-            if found is not None:
-                return found
+        value = _first(raw, id_fields)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            shown = " ".join(str(value).split())
+            if shown:
+                try:
+                    return ident(shown, "id") or shown
+                except FieldError:
+                    return shown if len(shown) <= 24 else shown[:21] + "..."
     return fallback
 
 

@@ -140,7 +140,8 @@ class DfoHrSource:
             try:
                 listing.items.append(read(raw))
             except parse.FieldError as error:
-                object_id = parse.object_id_of(raw, f"(item {index + 1} of {path})")
+                id_fields = self.org_unit_fields.id if kind is ObjectKind.ORG_UNIT else ("id",)
+                object_id = parse.object_id_of(raw, id_fields, f"(item {index + 1} of {path})")
                 listing.rejected.append(parse.rejection(kind, object_id, error))
         log.info("GET %s: %d read, %d rejected", path, len(listing.items), len(listing.rejected))
         return listing
