@@ -108,7 +108,8 @@ class Person:
     end: date | None = None
 
     def active_on(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+        """Employed on ``day``; nothing but corrections happens on or after leaving."""
+        return self.start <= day and (self.end is None or day < self.end)
 
 
 @dataclass

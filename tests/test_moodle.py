@@ -3,15 +3,19 @@ change, export → import round trips, and clear errors for what cannot be read.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import ACTORS, CATALOGUE
-from nnd_competence import CompetenceStore
+from conftest import ACTORS, CATALOGUE, T0
+from nnd_competence import CompetenceStore, open_store
+from nnd_competence.adapters.cli.main import main
 from nnd_competence.adapters.moodle_framework import (
     HEADERS,
     read_framework_csv,
@@ -20,6 +24,7 @@ from nnd_competence.adapters.moodle_framework import (
     write_framework_csv,
 )
 from nnd_competence.application import commands as c
+from nnd_competence.application.clock import FixedClock
 from nnd_competence.application.frameworks import (
     CODE,
     Framework,
@@ -173,7 +178,7 @@ def test_a_prefix_keeps_frameworks_apart(store: CompetenceStore, framework: Fram
     import_framework(store, framework, ACTORS.officer)
     other = read_framework_csv(
         ",".join(f'"{h}"' for h in HEADERS)
-        + "\n,OTHER,Other,,1,\"A,B\",,,,,,,1,\n,levels,Levels,,1,,,,0,null,,,,\n"
+        + '\n,OTHER,Other,,1,"A,B",,,,,,,1,\n,levels,Levels,,1,,,,0,null,,,,\n'
     )
     with pytest.raises(InvalidValue, match=r"row 3: .*'levels'.*LEVELS.*outside this framework"):
         import_framework(store, other, ACTORS.officer)
@@ -182,7 +187,10 @@ def test_a_prefix_keeps_frameworks_apart(store: CompetenceStore, framework: Fram
 
 
 def test_native_competences_are_not_taken_over(org: CompetenceStore) -> None:
-    text = ",".join(HEADERS) + f"\n,ROOT,Root,,1,,,,,,,,1,\n,{CATALOGUE.rp.lower()},RP,,1,,,,0,null,,,,\n"
+    text = (
+        ",".join(HEADERS)
+        + f"\n,ROOT,Root,,1,,,,,,,,1,\n,{CATALOGUE.rp.lower()},RP,,1,,,,0,null,,,,\n"
+    )
     events = org.event_count()
     with pytest.raises(InvalidValue, match="RP-CERT, which the catalogue already has outside"):
         import_framework(org, read_framework_csv(text), ACTORS.officer)
@@ -242,7 +250,7 @@ def test_updates_keep_nnd_s_own_fields(store: CompetenceStore, framework: Framew
 
 # --- bad input ----------------------------------------------------------------------------
 HEADER = ",".join(f'"{h}"' for h in HEADERS) + "\n"
-ROOT = ",F,Framework,,1,\"A,B\",,,,,,,1,\n"
+ROOT = ',F,Framework,,1,"A,B",,,,,,,1,\n'
 
 
 @pytest.mark.parametrize(
@@ -319,3 +327,99 @@ def test_no_text_crashes_the_reader(data: str | bytes) -> None:
         read_framework_csv(data)
     except FrameworkFormatError as error:
         assert str(error)
+
+
+# --- the command line -------------------------------------------------------------------
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as stop:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    code = stop.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+def digest(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        return hashlib.sha256("\n".join(db.iterdump()).encode()).hexdigest()
+
+
+OFFICER = ["--actor", "90002:competence_officer"]
+
+
+def test_cli_import_export_round_trip(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    store = str(tmp_path / "store.sqlite")
+    code, out, err = cli(capsys, "--store", store, *OFFICER, "import", "framework", str(FIXTURE))
+    assert (code, err) == (0, "")
+    assert "'NND-CORE-2026' → root competence NND-CORE-2026: 64 added, 0 updated" in out
+    code, out, _ = cli(capsys, "--store", store, *OFFICER, "import", "framework", str(FIXTURE))
+    assert "0 added, 0 updated, 64 unchanged; 0 event(s) written" in out
+    exported = tmp_path / "exported.csv"
+    code, out, _ = cli(capsys, "--store", store, "export", "framework", str(exported))
+    assert code == 0 and "(63 competences under NND-CORE-2026) written" in out
+    assert len(rows_of(exported.read_text(encoding="utf-8"))) == 65
+    code, out, _ = cli(capsys, "--store", store, *OFFICER, "import", "framework", str(exported))
+    assert "0 added, 0 updated, 64 unchanged; 0 event(s) written" in out
+    code, out, _ = cli(capsys, "--store", store, "catalogue", "list")
+    assert "S-RP-1" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "content", "message"),
+    [
+        (["import", "framework"], HEADER + ROOT + "nope,x,X,,1,,,,,,,,,\n", "row 3, field"),
+        (["import", "framework", "--category", "fun"], None, "--category 'fun'"),
+        (["import", "framework", "--code-prefix", "?"], None, "--code-prefix '?'"),
+        (["import", "framework"], "missing", "cannot be read"),
+        (["export", "framework"], "out", "give --root, one of: none"),
+        (["export", "framework", "--root", "NOPE"], "out", "'NOPE' is not in the catalogue"),
+        (["export", "framework", "--root", "RP-CERT"], "nodir", "does not exist"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    args: list[str],
+    content: str | None,
+    message: str,
+) -> None:
+    store = tmp_path / "store.sqlite"
+    with open_store(store, clock=FixedClock(T0)) as opened:
+        CATALOGUE.install(opened, ACTORS.hr)
+    file = tmp_path / "framework.csv"
+    if content == "missing":
+        file = tmp_path / "nowhere.csv"
+    elif content == "out":
+        file = tmp_path / "out.csv"
+    elif content == "nodir":
+        file = tmp_path / "no" / "such" / "dir.csv"
+    else:
+        file.write_text(content or FIXTURE.read_text(encoding="utf-8"), encoding="utf-8")
+    before = digest(store)
+    code, _, err = cli(capsys, "--store", str(store), *OFFICER, *args, str(file))
+    assert code != 0 and message in err, err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert digest(store) == before
+    assert not (tmp_path / "out.csv").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.skipif(
+    not os.environ.get("NND_MOODLE_REAL_FRAMEWORK"),
+    reason="set NND_MOODLE_REAL_FRAMEWORK to a real Moodle export (see tests/data/README.md)",
+)
+def test_a_real_moodle_export(store_factory: object) -> None:
+    path = Path(os.environ["NND_MOODLE_REAL_FRAMEWORK"])
+    framework = read_framework_file(path)
+    assert len(framework.items) + 1 >= 60
+    first = store_factory()  # type: ignore[operator]
+    report = import_framework(first, framework, ACTORS.officer)
+    catalogue = first.app.catalogue()
+    for item in framework.items:  # the hierarchy is intact
+        parent = item.parent_source_id
+        expected = code_for(parent) if parent else report.root_code
+        assert catalogue.competences[code_for(item.source_id)].parent_code == expected
+    exported = write_framework_csv(export_framework(catalogue, report.root_code))
+    second = store_factory()  # type: ignore[operator]
+    import_framework(second, read_framework_csv(exported), ACTORS.officer)
+    assert catalogue_state(second) == catalogue_state(first)
+    assert import_framework(first, read_framework_csv(exported), ACTORS.officer).events_written == 0

@@ -3,7 +3,10 @@ recorded, unknown people and activities listed, re-imports changing nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,10 +16,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import ACTORS, CATALOGUE, hire_operator
-from nnd_competence import CompetenceStore
+from conftest import ACTORS, CATALOGUE, T0, hire_operator
+from nnd_competence import CompetenceStore, open_store
+from nnd_competence.adapters.cli.main import main
 from nnd_competence.adapters.xapi import parse_mapping, parse_statements, read_mapping
 from nnd_competence.application import commands as c
+from nnd_competence.application.clock import FixedClock
 from nnd_competence.application.learning_records import (
     LearningFormatError,
     LearningImportReport,
@@ -40,8 +45,7 @@ def rp_request(number: str) -> UUID:
     return ids.onboarding_request_id(number, CATALOGUE.rp)
 
 
-@pytest.fixture
-def academy(org: CompetenceStore) -> CompetenceStore:
+def setup_academy(org: CompetenceStore) -> CompetenceStore:
     """Ten operators hired in January; each got an onboarding radiation-protection request.
 
     20001 also has a nuclear-safety request; 20002's RP request is received, 20003's has
@@ -61,7 +65,7 @@ def academy(org: CompetenceStore) -> CompetenceStore:
         c.ChooseMeasure(
             request_id=rp_request("20003"),
             kind=MeasureKind.COURSE,
-            title="Strålevern – grunnkurs, februar",
+            title="Strålevern – grunnkurs, februar",  # noqa: RUF001
         ),
         ACTORS.officer,
     )
@@ -71,6 +75,11 @@ def academy(org: CompetenceStore) -> CompetenceStore:
     )
     org.execute(c.RegisterLeaving(employee_number="20010", end_date=date(2026, 2, 15)), ACTORS.hr)
     return org
+
+
+@pytest.fixture
+def academy(org: CompetenceStore) -> CompetenceStore:
+    return setup_academy(org)
 
 
 def run_import(store: CompetenceStore, path: Path = STATEMENTS) -> LearningImportReport:
@@ -111,7 +120,7 @@ def test_acceptance_realistic_file_completes_the_right_requests(academy: Compete
     assert request.officer == ACTORS.officer.employee_number
     assert request.measure is not None
     assert request.measure.kind is MeasureKind.COURSE
-    assert request.measure.title == "Strålevern – grunnkurs"
+    assert request.measure.title == "Strålevern – grunnkurs"  # noqa: RUF001
     elearning = academy.app.training_request(rp_request("20002")).measure
     assert elearning is not None and elearning.kind is MeasureKind.E_LEARNING
     assert elearning.title == "Strålevern (e-læring)"  # from the statement's activity name
@@ -132,9 +141,7 @@ def test_acceptance_realistic_file_completes_the_right_requests(academy: Compete
     assert evidence.startswith("xAPI statement ") and "completed" in evidence
 
     # Unknown people and activities are listed, never guessed.
-    unknown = {
-        (line.outcome, line.learner, line.activity_id) for line in report.needs_attention
-    }
+    unknown = {(line.outcome, line.learner, line.activity_id) for line in report.needs_attention}
     assert unknown == {
         (Outcome.UNKNOWN_PERSON, f"account 77777@{HOME}", ACT + "stralevern-grunnkurs"),
         (Outcome.UNKNOWN_PERSON, "mbox u…@nnd.no", ACT + "stralevern-elaering"),
@@ -203,7 +210,9 @@ def test_a_crash_half_way_is_finished_by_the_next_import(academy: CompetenceStor
     )
     request_id = rp_request("20001")
     academy.execute(
-        c.ReceiveTrainingRequest(command_id=f"xapi:{completing.key}:receive", request_id=request_id),
+        c.ReceiveTrainingRequest(
+            command_id=f"xapi:{completing.key}:receive", request_id=request_id
+        ),
         ACTORS.officer,
     )
     report = import_learning_records(academy, [completing], read_mapping(MAPPING), ACTORS.officer)
@@ -322,31 +331,33 @@ def test_bad_mappings_are_named(document: dict[str, Any], message: str) -> None:
 # --- no input crashes the parser ---------------------------------------------------------
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(
-        st.sampled_from(
-            [
-                "id",
-                "actor",
-                "verb",
-                "object",
-                "account",
-                "name",
-                "homePage",
-                "mbox",
-                "objectType",
-                "timestamp",
-                "stored",
-                "result",
-                "success",
-                "definition",
-                "statements",
-                "more",
-            ]
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "actor",
+                    "verb",
+                    "object",
+                    "account",
+                    "name",
+                    "homePage",
+                    "mbox",
+                    "objectType",
+                    "timestamp",
+                    "stored",
+                    "result",
+                    "success",
+                    "definition",
+                    "statements",
+                    "more",
+                ]
+            )
+            | st.text(max_size=5),
+            children,
+            max_size=6,
         )
-        | st.text(max_size=5),
-        children,
-        max_size=6,
     ),
     max_leaves=25,
 )
@@ -358,7 +369,11 @@ def _statementish() -> st.SearchStrategy[Any]:
             "actor": st.one_of(
                 json_values,
                 st.fixed_dictionaries(
-                    {"account": st.fixed_dictionaries({"name": json_values, "homePage": json_values})}
+                    {
+                        "account": st.fixed_dictionaries(
+                            {"name": json_values, "homePage": json_values}
+                        )
+                    }
                 ),
             ),
             "verb": st.one_of(json_values, st.fixed_dictionaries({"id": json_values})),
@@ -392,3 +407,107 @@ def test_no_mapping_crashes_the_mapping_reader(document: Any) -> None:
         parse_mapping(document)
     except LearningFormatError as error:
         assert str(error)
+
+
+# --- the command line -------------------------------------------------------------------
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as stop:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    code = stop.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+def digest(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        return hashlib.sha256("\n".join(db.iterdump()).encode()).hexdigest()
+
+
+@pytest.fixture
+def academy_file(tmp_path: Path) -> Path:
+    path = tmp_path / "store.sqlite"
+    with open_store(path, clock=FixedClock(T0)) as store:
+        CATALOGUE.install(store, ACTORS.hr)
+        store.execute(
+            c.HireEmployee(
+                employee_number=ACTORS.manager.employee_number,
+                unit=CATALOGUE.unit,
+                position=CATALOGUE.manager_position,
+                start_date=date(2015, 1, 1),
+            ),
+            ACTORS.hr,
+        )
+        setup_academy(store)
+    return path
+
+
+OFFICER = "90002:competence_officer"
+
+
+def test_cli_import_xapi_twice(
+    capsys: pytest.CaptureFixture[str], academy_file: Path, tmp_path: Path
+) -> None:
+    base = ["--store", str(academy_file), "--actor", OFFICER, "import", "xapi"]
+    report_file = tmp_path / "report.json"
+    code, out, err = cli(
+        capsys, *base, str(STATEMENTS), "--mapping", str(MAPPING), "--report", str(report_file)
+    )
+    assert (code, err) == (0, "")
+    assert "51 statement(s) read from academy-statements.json" in out
+    assert "8 training request(s) completed, 4 competence(s) recorded" in out
+    assert "Statements that need attention" in out and "77777" in out and "brannvern" in out
+    saved = json.loads(report_file.read_text(encoding="utf-8"))
+    assert len(saved["lines"]) == 51
+    with open_store(academy_file) as store:
+        events = store.event_count()
+    code, out, _ = cli(capsys, *base, str(STATEMENTS), "--mapping", str(MAPPING))
+    assert code == 0 and "12 already imported" in out and "0 event(s) written" in out
+    with open_store(academy_file) as store:
+        assert store.event_count() == events
+    assert "training request(s) completed" not in out
+
+
+@pytest.mark.parametrize(
+    ("statements", "mapping", "message"),
+    [
+        ('[{"actor": {}}]', None, "statement 1, field 'actor': no identifier"),
+        ("not json", None, "not valid JSON"),
+        (None, '[activities]\n"x" = "NOPE"\n', "activity 'x'.*'NOPE' is not in the catalogue"),
+        (None, "[activities\n", "not valid TOML"),
+        (None, "missing", "cannot be read"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str],
+    academy_file: Path,
+    tmp_path: Path,
+    statements: str | None,
+    mapping: str | None,
+    message: str,
+) -> None:
+    statements_file, mapping_file = STATEMENTS, MAPPING
+    if statements is not None:
+        statements_file = tmp_path / "statements.json"
+        statements_file.write_text(statements, encoding="utf-8")
+    if mapping == "missing":
+        mapping_file = tmp_path / "nowhere.toml"
+    elif mapping is not None:
+        mapping_file = tmp_path / "mapping.toml"
+        mapping_file.write_text(mapping, encoding="utf-8")
+    cli(capsys, "--store", str(academy_file), "training", "list")  # views up to date
+    before = digest(academy_file)
+    code, _, err = cli(
+        capsys,
+        "--store",
+        str(academy_file),
+        "--actor",
+        OFFICER,
+        "import",
+        "xapi",
+        str(statements_file),
+        "--mapping",
+        str(mapping_file),
+    )
+    assert code != 0 and re.search(message, err), err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert digest(academy_file) == before

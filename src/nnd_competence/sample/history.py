@@ -266,11 +266,15 @@ def _employee_year(world: World, person: Person) -> None:
     gd1_meeting = next((m for m in meetings if m.kind is GD1), None)
     if gd1_meeting is not None and gd1_meeting is not first:
         seat = person.seat_on(gd1_meeting.day)
+        have = world.goal_codes.get(person.number, set())
+        found = plans.competence_candidates(world, person, seat, gd1_meeting.day, skip=have)
         new: list[plans.Candidate] = []
         if seat is not person.first_seat:
             # Moved to a new seat: the new requirements' gaps become goals.
-            have = world.goal_codes.get(person.number, set())
-            new = plans.competence_candidates(world, person, seat, gd1_meeting.day, skip=have)[:2]
+            new = found[:2]
+        elif renewals := [cand for cand in found if cand.renewal and rng.random() < 0.6]:
+            # New needs agreed in the follow-up: certificates running out later this year.
+            new = renewals[:2]
         elif rng.random() < 0.15:
             dev = plans.development_candidate(world, person, seat)
             if dev is not None and dev.code not in world.goal_codes.get(person.number, set()):
