@@ -44,7 +44,6 @@ from nnd_competence.domain.competence_plan import (
     GoalKind,
     GoalOutcome,
     Measure,
-    MeasureKind,
     Topic,
 )
 from nnd_competence.domain.employee import (
@@ -235,9 +234,8 @@ class Simulation:
         rng = self.rng
         start = date(rng.randint(1990, FIRST_YEAR - 1), rng.randint(1, 12), 1) if imported else day
         ctx = self.ctx(day, HR)
-        personal = PersonalDetails(
-            name=f"Ansatt {number}", birth_date=date(rng.randint(1960, 1998), 1 + int(number) % 12, 1)
-        )
+        born = date(rng.randint(1960, 1998), 1 + int(number) % 12, 1)
+        personal = PersonalDetails(name=f"Ansatt {number}", birth_date=born)
         employee = Employee.hire(
             ctx, number, Assignment(unit=unit, position=position, manager=manager), start, personal
         )
@@ -351,8 +349,8 @@ class Simulation:
                 return
             ctx = self.ctx(jan, HR, "annual-cycle")
             plan = CompetencePlan.open(ctx, person.number, year, person.unit, person.manager)
-            for kind, due in ((EC, date(year, 2, 28)), (GD1, date(year, 6, 15)), (GD2, date(year, 11, 30))):
-                plan.schedule(ctx, kind.value, kind, due)
+            for kind, month, day in ((EC, 2, 28), (GD1, 6, 15), (GD2, 11, 30)):
+                plan.schedule(ctx, kind.value, kind, date(year, month, day))
             plans[person.number] = plan
             self.touch(plan)
             held = self._day(year, 2, 3, 1)

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
+from benchmarks.orgsim import HR, OFFICER, now_of
 from nnd_competence import Actor, Role
 from nnd_competence.api import CompetenceStore
 from nnd_competence.application import commands as c
@@ -18,8 +19,6 @@ from nnd_competence.domain import ids
 from nnd_competence.domain.aggregate import Aggregate, DomainEvent
 from nnd_competence.domain.competence_plan import GoalOutcome, MeasureKind, Topic
 from nnd_competence.domain.errors import DomainError
-
-from benchmarks.orgsim import HR, OFFICER, now_of
 
 
 def _quantile(values: Sequence[float], q: float) -> float:
@@ -35,6 +34,7 @@ class CommandRun:
     failed: int = 0
     events: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     employees: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
     groups: list[list[DomainEvent]] = field(default_factory=list)
@@ -64,13 +64,8 @@ def _eligible(store: CompetenceStore, year: int) -> list[tuple[str, str | None, 
         (year,),
     )
     numbers = [r[0] for r in rows]
-    assignments = {
-        a.employee_number: a
-        for a in _active(store, now_of_store(store))
-    }
-    return [
-        (n, assignments[n].manager, assignments[n].unit) for n in numbers if n in assignments
-    ]
+    assignments = {a.employee_number: a for a in _active(store, now_of_store(store))}
+    return [(n, assignments[n].manager, assignments[n].unit) for n in numbers if n in assignments]
 
 
 def now_of_store(store: CompetenceStore) -> date:
@@ -101,21 +96,30 @@ def _script(number: str, year: int, today: date, skill: str) -> list[tuple[c.Com
         ),
         (
             c.RecordGoalProgress(
-                employee_number=number, year=year, goal_id="W1", note="Nesten i mål",
+                employee_number=number,
+                year=year,
+                goal_id="W1",
+                note="Nesten i mål",
                 percent_complete=90,
             ),
             "manager",
         ),
         (
             c.CloseGoal(
-                employee_number=number, year=year, goal_id="W1",
-                outcome=GoalOutcome.ACHIEVED, closed_on=today,
+                employee_number=number,
+                year=year,
+                goal_id="W1",
+                outcome=GoalOutcome.ACHIEVED,
+                closed_on=today,
             ),
             "manager",
         ),
         (
             c.RecordCompetence(
-                employee_number=number, competence_code=skill, level=1, acquired_on=today,
+                employee_number=number,
+                competence_code=skill,
+                level=1,
+                acquired_on=today,
                 evidence="Vurdert i samtale",
             ),
             "manager",
@@ -123,15 +127,21 @@ def _script(number: str, year: int, today: date, skill: str) -> list[tuple[c.Com
         (c.ConfirmRecord(employee_number=number, confirmed_on=today), "manager"),
         (
             c.ReportTrainingNeed(
-                employee_number=number, competence_code=skill, target_level=2,
-                note="Behov meldt i samtale", command_id=need_id,
+                employee_number=number,
+                competence_code=skill,
+                target_level=2,
+                note="Behov meldt i samtale",
+                command_id=need_id,
             ),
             "manager",
         ),
         (c.ReceiveTrainingRequest(request_id=request_id), "officer"),
         (
             c.ChooseMeasure(
-                request_id=request_id, kind=MeasureKind.COURSE, title="Kurs", planned_start=today,
+                request_id=request_id,
+                kind=MeasureKind.COURSE,
+                title="Kurs",
+                planned_start=today,
                 planned_end=today,
             ),
             "officer",
@@ -175,6 +185,7 @@ def run_commands(store: CompetenceStore, count: int, years: int, seed: int = 7) 
 
     events_store.put = capture  # type: ignore[method-assign]
     try:
+        cpu = time.process_time()
         started = time.perf_counter()
         for step in range(per_employee):
             for manager, script in scripts:
@@ -190,6 +201,7 @@ def run_commands(store: CompetenceStore, count: int, years: int, seed: int = 7) 
                 name = type(command).__name__
                 run.by_type[name] = run.by_type.get(name, 0) + 1
         run.seconds = time.perf_counter() - started
+        run.cpu_seconds = time.process_time() - cpu
     finally:
         events_store.put = original_put  # type: ignore[method-assign]
     run.events = sum(len(g) for g in run.groups)
@@ -202,6 +214,7 @@ class RawRun:
     saves: int
     events: int
     seconds: float
+    cpu_seconds: float
 
     @property
     def events_per_second(self) -> float:
@@ -232,11 +245,13 @@ def raw_save(store: CompetenceStore, groups: list[list[DomainEvent]]) -> RawRun:
             per_aggregate.setdefault(new_id, []).append(copy)
         batches.append([_Holder(i, evs) for i, evs in per_aggregate.items()])
     app = store.app
+    cpu = time.process_time()
     started = time.perf_counter()
     for holders in batches:
         app.save(*holders)
     seconds = time.perf_counter() - started
-    return RawRun(saves=len(batches), events=sum(len(g) for g in groups), seconds=seconds)
+    cpu = time.process_time() - cpu
+    return RawRun(len(batches), sum(len(g) for g in groups), seconds, cpu)
 
 
 # --- report latencies ------------------------------------------------------------------

@@ -119,12 +119,18 @@ def application_name(schema: str) -> str:
     return f"nndt-{schema}"
 
 
-def postgres_location(schema: str, **params: Any) -> str:
+def postgres_location(schema: str, *, app: str | None = None, **params: Any) -> str:
+    """The URL of ``schema``; its sessions are named ``app`` (default ``nndt-<schema>``)."""
     query = "&".join(
-        [f"schema={schema}", f"application_name={application_name(schema)}"]
+        [f"schema={schema}", f"application_name={app or application_name(schema)}"]
         + [f"{k}={v}" for k, v in params.items()]
     )
     return f"{postgres_base_url()}?{query}"
+
+
+def renamed(location: str, app: str) -> str:
+    """The same PostgreSQL location, its sessions named ``app`` (to kill just those)."""
+    return postgres_location(schema_of(location), app=app)
 
 
 def schema_of(location: str) -> str:

@@ -275,7 +275,7 @@ BAD_INPUT = [
             "--level",
             "2",
         ],
-        "--measures",
+        "--measure",
     ),
     (["training", "complete", "not-a-uuid", "--on", "2026-02-01"], "request id 'not-a-uuid'"),
     (["catalogue", "add", "X1", "--name-nb", "X", "--category", "magic"], "'magic'"),

@@ -171,6 +171,7 @@ def draw_command(data: st.DataObject, world: World, store: CompetenceStore) -> B
             + ["transfer", "correct", "revoke", "confirm", "personal", "leave"]
             + ["start_cycle", "open_plan", "schedule"]
             + ["reject", "cancel", "impossible_date", "resubmit"]
+            + ["leaver_training", "leaver_training"]
         ),
         label="command",
     )
@@ -372,6 +373,34 @@ def draw_command(data: st.DataObject, world: World, store: CompetenceStore) -> B
                 command_id=command_id,
             ),
             MANAGER,
+        )
+    if kind == "leaver_training":
+        # Training of someone who has left: completing it records the competence on the
+        # employee, which refuses, after the request itself has accepted its part.
+        open_requests = [
+            app.training_request(r)
+            for r in world.request_pool()
+            if app.exists(r) and app.training_request(r).is_open
+        ]
+        leavers = [r for r in open_requests if app.employee(r.employee_number).has_left]
+        if not leavers:
+            if not open_requests:
+                return lambda: (c.RegisterLeaving(employee_number=n, end_date=when), HR)
+            target = draw(st.sampled_from(open_requests), label="leaver")
+            number = target.employee_number
+            return lambda: (c.RegisterLeaving(employee_number=number, end_date=when), HR)
+        target = draw(st.sampled_from(leavers), label="leaver's request")
+        if target.status.value == "reported":
+            return lambda: (c.ReceiveTrainingRequest(request_id=target.id), OFFICER)
+        if target.status.value == "received":
+            return lambda: (
+                c.ChooseMeasure(request_id=target.id, kind=MeasureKind.COURSE, title="Kurs"),
+                OFFICER,
+            )
+        result = draw(st.sampled_from([TrainingResult.PASSED, TrainingResult.FAILED]))
+        return lambda: (
+            c.CompleteTraining(request_id=target.id, completed_on=today, result=result),
+            OFFICER,
         )
     if kind in ("progress", "reject", "cancel"):
         pool = world.request_pool()

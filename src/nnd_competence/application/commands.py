@@ -78,6 +78,7 @@ class TransferEmployee(Command):
     unit: Code | None = None
     position: Code | None = None
     manager: EmployeeNumber | None = None
+    remove_manager: bool = False  # e.g. the new head of a unit reports to no one here
     effective_on: date
 
 

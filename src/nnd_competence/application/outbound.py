@@ -443,14 +443,18 @@ class OutboundProcess:
 
     # --- delivery -------------------------------------------------------------------
     def deliver_due(
-        self, sink: RecordSink, batch_size: int = 50, progress: Progress | None = None
+        self,
+        sink: RecordSink,
+        batch_size: int = 50,
+        progress: Progress | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> PassResult:
-        """Hand every due record to the sink, batch by batch, until none is due or the sink
-        fails transiently (then the pass ends and the backoff applies)."""
+        """Hand every due record to the sink, batch by batch, until none is due, the sink
+        fails transiently (then the pass ends and the backoff applies) or ``should_stop``."""
         result = PassResult()
         total = self._count_due()
         done = 0
-        while True:
+        while not should_stop():
             claimed = self._claim(batch_size)
             if not claimed:
                 break
@@ -606,10 +610,11 @@ class OutboundProcess:
         page_size: int = 500,
         staging_progress: Progress | None = None,
         delivery_progress: Progress | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> PassResult:
         """Stage what is new, then deliver what is due; one pass."""
         staged = self.stage(page_size, staging_progress)
-        result = self.deliver_due(sink, batch_size, delivery_progress)
+        result = self.deliver_due(sink, batch_size, delivery_progress, should_stop)
         result.staged = staged
         return result
 
@@ -626,7 +631,7 @@ class OutboundProcess:
         """Follow the log until ``should_stop`` says so; returns the totals."""
         totals = PassResult()
         while not should_stop():
-            result = self.run_once(sink, batch_size=batch_size)
+            result = self.run_once(sink, batch_size=batch_size, should_stop=should_stop)
             totals.add(result)
             if on_pass is not None:
                 on_pass(result)

@@ -242,13 +242,16 @@ class CompetenceApplication(Application[UUID]):
         employee = self.employee(cmd.employee_number)
         assert employee.assignment is not None
         if cmd.unit is None and cmd.position is None and cmd.manager is None:
-            raise InvalidValue("a transfer needs a new unit, position or manager")
+            if not cmd.remove_manager:
+                raise InvalidValue("a transfer needs a new unit, position or manager")
+        if cmd.remove_manager and cmd.manager is not None:
+            raise InvalidValue("give a new manager or remove the manager, not both")
         if cmd.manager is not None:
             self._check_manager(cmd.manager, cmd.employee_number)
         new = Assignment(
             unit=cmd.unit or employee.assignment.unit,
             position=cmd.position or employee.assignment.position,
-            manager=cmd.manager or employee.assignment.manager,
+            manager=None if cmd.remove_manager else cmd.manager or employee.assignment.manager,
         )
         employee.transfer(ctx, new, cmd.effective_on)
         return employee.id, [employee]
@@ -344,7 +347,7 @@ class CompetenceApplication(Application[UUID]):
             if self.exists(ids.plan_id(number, cmd.year)):
                 continue
             employee = self.employee(number)
-            if employee.has_left:
+            if employee.has_left_by(day):
                 continue
             plans.append(self._open_plan(policy_ctx, employee, cmd.year, dates))
         return len(plans), plans
@@ -354,7 +357,7 @@ class CompetenceApplication(Application[UUID]):
         if self.exists(ids.plan_id(cmd.employee_number, cmd.year)):
             raise AlreadyExists(f"employee {cmd.employee_number} already has a plan for {cmd.year}")
         employee = self.employee(cmd.employee_number)
-        employee.refuse_if_left()
+        employee.refuse_if_left(ctx.today)
         plan = self._open_plan(ctx, employee, cmd.year, {})
         return plan.id, [plan]
 
@@ -383,14 +386,14 @@ class CompetenceApplication(Application[UUID]):
 
     @use_case
     def hold_conversation(self, cmd: c.HoldConversation, ctx: Context) -> Outcome[UUID]:
-        self.refuse_if_left(cmd.employee_number)
+        self.refuse_if_left(cmd.employee_number, ctx.today)
         plan = self.plan(cmd.employee_number, cmd.year)
         plan.hold(ctx, cmd.conversation_id, cmd.held_on, cmd.topics, cmd.summary)
         return plan.id, [plan]
 
     @use_case
     def agree_work_goal(self, cmd: c.AgreeWorkGoal, ctx: Context) -> Outcome[UUID]:
-        self.refuse_if_left(cmd.employee_number)
+        self.refuse_if_left(cmd.employee_number, ctx.today)
         plan = self.plan(cmd.employee_number, cmd.year)
         goal = Goal(
             goal_id=cmd.goal_id,
@@ -403,7 +406,7 @@ class CompetenceApplication(Application[UUID]):
 
     @use_case
     def agree_competence_goal(self, cmd: c.AgreeCompetenceGoal, ctx: Context) -> Outcome[UUID]:
-        self.refuse_if_left(cmd.employee_number)
+        self.refuse_if_left(cmd.employee_number, ctx.today)
         definition = self.catalogue().get(cmd.competence_code)
         definition.scale.check(cmd.target_level, cmd.competence_code)
         plan = self.plan(cmd.employee_number, cmd.year)
@@ -475,14 +478,14 @@ class CompetenceApplication(Application[UUID]):
         plan.close(ctx, cmd.closed_on)
         return plan.id, [plan]
 
-    def refuse_if_left(self, employee_number: str) -> None:
-        self.employee(employee_number).refuse_if_left()
+    def refuse_if_left(self, employee_number: str, today: date) -> None:
+        self.employee(employee_number).refuse_if_left(today)
 
     # --- training requests ----------------------------------------------------------
     @use_case
     def report_training_need(self, cmd: c.ReportTrainingNeed, ctx: Context) -> Outcome[UUID]:
         employee = self.employee(cmd.employee_number)
-        employee.refuse_if_left()
+        employee.refuse_if_left(ctx.today)
         definition = self.catalogue().get(cmd.competence_code)
         plan_id = None
         target = cmd.target_level

@@ -104,6 +104,7 @@ class Employee(Aggregate):
         self.personal: PersonalDetails | None = None
         self.holdings: dict[str, Holding] = {}
         self.confirmed_on: date | None = None
+        self.assignments: dict[date, Assignment] = {}
 
     # --- commands -------------------------------------------------------------------
     @classmethod
@@ -129,14 +130,27 @@ class Employee(Aggregate):
 
     @property
     def has_left(self) -> bool:
+        """A leaving date is registered (it may still lie ahead: the notice period)."""
         return self.end_date is not None
+
+    def has_left_by(self, day: date) -> bool:
+        return self.end_date is not None and self.end_date < day
+
+    def assignment_on(self, day: date) -> Assignment | None:
+        """The assignment in force on ``day`` (transfers can be recorded ahead of time)."""
+        current = None
+        for effective, assignment in sorted(self.assignments.items()):
+            if effective > day:
+                break
+            current = assignment
+        return current
 
     def is_active_on(self, day: date) -> bool:
         assert self.start_date is not None
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
     def transfer(self, ctx: Context, assignment: Assignment, effective_on: date) -> None:
-        self.refuse_if_left()
+        self.refuse_if_left(ctx.today)
         assert self.assignment is not None and self.start_date is not None
         if assignment == self.assignment:
             return
@@ -155,7 +169,7 @@ class Employee(Aggregate):
         )
 
     def record_competence(self, ctx: Context, holding: Holding) -> None:
-        self.refuse_if_left()
+        self.refuse_if_left(ctx.today)
         if holding.valid_until is not None and holding.valid_until < holding.acquired_on:
             raise InvalidValue(
                 f"valid-until {holding.valid_until} is before acquired {holding.acquired_on}"
@@ -167,7 +181,7 @@ class Employee(Aggregate):
         self.trigger(CompetenceRecorded, ctx, holding=holding, effective_on=holding.acquired_on)
 
     def revoke_competence(self, ctx: Context, code: str, reason: str, effective_on: date) -> None:
-        self.refuse_if_left()
+        self.refuse_if_left(ctx.today)
         if code not in self.holdings:
             raise NotFound(f"employee {self.employee_number} holds no competence {code}")
         self.trigger(
@@ -187,7 +201,7 @@ class Employee(Aggregate):
         self.trigger(CompetenceRecordCorrected, ctx, holding=holding, reason=reason)
 
     def confirm_record(self, ctx: Context, confirmed_on: date) -> None:
-        self.refuse_if_left()
+        self.refuse_if_left(ctx.today)
         self.trigger(RecordConfirmed, ctx, confirmed_on=confirmed_on, effective_on=confirmed_on)
 
     def correct_personal_details(self, ctx: Context, personal: PersonalDetails) -> None:
@@ -195,14 +209,22 @@ class Employee(Aggregate):
             self.trigger(PersonalDetailsCorrected, ctx, personal=personal)
 
     def leave(self, ctx: Context, end_date: date) -> None:
-        self.refuse_if_left()
+        self.refuse_if_left(ctx.today)
+        if self.end_date is not None:
+            raise EmployeeHasLeft(
+                f"employee {self.employee_number} is already registered as leaving on "
+                f"{self.end_date}"
+            )
         assert self.start_date is not None
         if end_date < self.start_date:
             raise InvalidValue(f"end date {end_date} is before the start date {self.start_date}")
         self.trigger(EmployeeLeft, ctx, end_date=end_date, effective_on=end_date)
 
-    def refuse_if_left(self) -> None:
-        if self.end_date is not None:
+    def refuse_if_left(self, today: date | None = None) -> None:
+        """After the end date only corrections are accepted; during the notice period
+        (end date registered, not yet passed) the record can still change. Without
+        ``today`` any registered end date counts."""
+        if self.end_date is not None and (today is None or self.end_date < today):
             raise EmployeeHasLeft(
                 f"employee {self.employee_number} left on {self.end_date}; "
                 "only corrections are accepted"
@@ -216,11 +238,15 @@ class Employee(Aggregate):
     def when_EmployeeHired(self, e: EmployeeHired) -> None:
         self.employee_number = e.employee_number
         self.assignment = e.assignment
+        self.assignments[e.start_date] = e.assignment
         self.start_date = e.start_date
         self.personal = e.personal
 
     def when_EmployeeTransferred(self, e: EmployeeTransferred) -> None:
-        self.assignment = e.assignment
+        assert e.effective_on is not None
+        self.assignments[e.effective_on] = e.assignment
+        # ``assignment`` is the latest by effective date, not the last one recorded.
+        self.assignment = self.assignments[max(self.assignments)]
 
     def when_CompetenceRecorded(self, e: CompetenceRecorded) -> None:
         self.holdings[e.holding.competence_code] = e.holding

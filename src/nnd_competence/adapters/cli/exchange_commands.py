@@ -119,7 +119,7 @@ def _one_pass(process: OutboundProcess, sink: RecordSink, batch: int) -> PassRes
 
 @contextmanager
 def _stop_on_signal() -> Iterator[list[bool]]:
-    """A flag set by SIGTERM (and Ctrl-C), so the loop ends after the current record."""
+    """A flag set by SIGTERM (and Ctrl-C), so the loop ends after the current batch."""
     flag = [False]
 
     def stop(signum: int, frame: FrameType | None) -> None:
