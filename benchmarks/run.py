@@ -7,7 +7,8 @@ Options: ``--memory-at EVENTS`` (the size of the second store whose rebuild's me
 measured; default twice ``--events``; 0 skips it), ``--commands 2000``,
 ``--latency-runs 200``, ``--floor-runs 2`` (floor measured before and after the
 rebuild), ``--years 10``, ``--seed 1``, ``--json FILE`` (also write the figures as JSON),
-``--rebuild-cache`` (regenerate cached stores). ``NND_BENCH_CACHE`` (default
+``--rebuild-cache`` (regenerate cached stores), ``--build-only`` (generate the stores and
+stop). ``NND_BENCH_CACHE`` (default
 ``/tmp/nnd-bench``) and ``NND_BENCH_PG`` (default ``postgresql://postgres@127.0.0.1:5432``)
 say where generated stores are kept. Not part of the test suite.
 """
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--floor-runs", type=int, default=2)
     parser.add_argument("--json", dest="json_path", default=None)
     parser.add_argument("--rebuild-cache", action="store_true")
+    parser.add_argument("--build-only", action="store_true", help="generate the stores, exit")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -119,6 +121,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     figures["built"] = {"main": stores.ensure(main_spec, _say)}
     if big_spec is not None:
         figures["built"]["big"] = stores.ensure(big_spec, _say)
+    if args.build_only:
+        print(json.dumps(figures["built"], indent=2))
+        return figures
 
     _say("copying the store for this run")
     work = stores.work_copy(main_spec)

@@ -217,8 +217,7 @@ STORE_KINDS = [
 
 # --- reporting -------------------------------------------------------------------------
 def _is_postgres(report: Any) -> bool:
-    keywords = getattr(report, "keywords", {}) or {}
-    return "postgres" in keywords or "[postgres" in report.nodeid
+    return "postgres" in (getattr(report, "keywords", None) or {})  # the mark
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -3,7 +3,8 @@
 Every store is opened through one ``StoreFactory`` that reads the ``backend`` fixture, so
 running the whole suite against PostgreSQL later is a change in one place: add a
 ``Backend`` to ``BACKENDS`` (with ``marks=pytest.mark.postgres``) that knows how to make a
-fresh location and open a store there. Only SQLite exists today.
+fresh location and open a store there. SQLite and PostgreSQL (``tests/backends.py``: a
+fresh schema per store) are there, so every test using a store runs on both.
 
 Hypothesis re-runs a test body many times, and function-scoped fixtures are not reset
 between those runs; property tests therefore use the session-scoped ``fresh_store``

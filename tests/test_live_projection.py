@@ -111,11 +111,14 @@ def test_follows_new_events_as_they_commit(location: str) -> None:
 
 
 def test_stops_promptly_in_the_middle_of_a_backlog(location: str) -> None:
-    latest = write_some(location, 0, 150)
-    live = live_projections(location, interval=0.05, page_size=2)
+    latest = write_some(location, 0, 60)
+    first_page = threading.Event()
+    live = live_projections(
+        location, interval=0.05, page_size=2, on_applied=lambda result: first_page.set()
+    )
     live.burst_pages = 1
     live.start()
-    time.sleep(0.3)
+    assert first_page.wait(30)
     started = time.monotonic()
     live.stop()
     assert time.monotonic() - started < 5
@@ -199,7 +202,7 @@ def test_survives_its_connections_being_terminated(pg_location: str) -> None:
 
 @pytest.mark.postgres
 def test_survives_kills_in_the_middle_of_pages(pg_location: str) -> None:
-    latest = write_some(pg_location, 0, 200)
+    latest = write_some(pg_location, 0, 80)
     app = f"nndt-live-{uuid.uuid4().hex[:8]}"
     live = live_projections(renamed(pg_location, app), interval=0.01, page_size=3, max_backoff=0.2)
     try:
@@ -289,9 +292,9 @@ def test_cli_follow_survives_killed_connections(pg_location: str) -> None:
 
 
 def test_cli_views_status(location: str) -> None:
+    cli = [sys.executable, "-m", "nnd_competence.adapters.cli.main"]
     result = subprocess.run(
-        [sys.executable, "-m", "nnd_competence.adapters.cli.main", "--store", location]
-        + ["views", "status"],
+        [*cli, "--store", location, "views", "status"],
         capture_output=True,
         text=True,
         timeout=60,

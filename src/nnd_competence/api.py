@@ -240,7 +240,12 @@ class CompetenceStore:
         self.close()
 
 
-def open_store(location: str | Path, *, clock: Clock | None = None) -> CompetenceStore:
+def open_store(
+    location: str | Path,
+    *,
+    clock: Clock | None = None,
+    sqlite_synchronous: str | None = None,
+) -> CompetenceStore:
     """Open (creating if needed) the store at ``location``.
 
     ``location`` is one of (details in ``nnd_competence.adapters.store_location``):
@@ -256,6 +261,9 @@ def open_store(location: str | Path, *, clock: Clock | None = None) -> Competenc
       ``POSTGRES_PORT``, ``POSTGRES_USER``, ``POSTGRES_PASSWORD``, ``POSTGRES_SCHEMA``; or
       ``PERSISTENCE_MODULE=eventsourcing.sqlite`` with ``SQLITE_DBNAME``.
 
+    ``sqlite_synchronous="NORMAL"`` makes SQLite commits skip the fsync (for bulk loads of
+    regenerable data; the default ``FULL`` keeps every commit on disk).
+
     A malformed location or an unreachable database raises ``StoreLocationError`` (a
     ``DomainError`` and ``ValueError``) whose one-line message names the location without
     its password.
@@ -268,7 +276,10 @@ def open_store(location: str | Path, *, clock: Clock | None = None) -> Competenc
     from nnd_competence.adapters.sqlite_views import SQLiteViewDatabase
 
     assert where.sqlite_path is not None
-    app = CompetenceApplication(where.sqlite_env(), clock=clock)
+    env = where.sqlite_env()
+    if sqlite_synchronous is not None:  # "NORMAL" for bulk loads, see adapters/sqlite_store
+        env["SQLITE_SYNCHRONOUS"] = env["NNDCOMPETENCE_SQLITE_SYNCHRONOUS"] = sqlite_synchronous
+    app = CompetenceApplication(env, clock=clock)
     return CompetenceStore(app, SQLiteViewDatabase(where.sqlite_path))
 
 

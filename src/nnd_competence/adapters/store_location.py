@@ -49,6 +49,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from nnd_competence.domain.errors import DomainError
 
+#: Our SQLite factory (durability setting, see adapters/sqlite_store.py).
+SQLITE_FACTORY_TOPIC = "nnd_competence.adapters.sqlite_store:SQLiteStoreFactory"
 #: The application's name as ``eventsourcing`` upper-cases it for prefixed settings.
 APP_PREFIX = "NNDCOMPETENCE_"
 ENV_LOCATION = "env:"
@@ -148,7 +150,7 @@ class StoreLocation:
         assert self.sqlite_path is not None
         return _prefixed(
             {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": SQLITE_FACTORY_TOPIC,
                 "SQLITE_DBNAME": self.sqlite_path,
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
@@ -272,9 +274,9 @@ def _parse_env(text: str, environ: Mapping[str, str]) -> StoreLocation:
     if module not in ("eventsourcing.postgres", "postgres"):
         raise _fail(
             text,
-            f"PERSISTENCE_MODULE is {repr(module) if module else 'unset'}: set it to eventsourcing.postgres "
-            "(with POSTGRES_DBNAME, POSTGRES_HOST, ...) or eventsourcing.sqlite "
-            "(with SQLITE_DBNAME)",
+            f"PERSISTENCE_MODULE is {repr(module) if module else 'unset'}: set it to "
+            "eventsourcing.postgres (with POSTGRES_DBNAME, POSTGRES_HOST, ...) "
+            "or eventsourcing.sqlite (with SQLITE_DBNAME)",
         )
     dbname = (_env_get(environ, "POSTGRES_DBNAME") or "").strip()
     if not dbname:

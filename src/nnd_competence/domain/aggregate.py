@@ -40,6 +40,9 @@ class DomainEvent(BaseModel):
     effective_on: date | None = None
     via: str | None = None
 
+    def __deepcopy__(self, memo: dict[int, object] | None = None) -> Self:
+        return self  # frozen
+
     def mutate(self, aggregate: Aggregate | None) -> Aggregate | None:
         """Called by the eventsourcing Repository when replaying events."""
         if aggregate is None:

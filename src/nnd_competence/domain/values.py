@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -60,6 +60,11 @@ class Frozen(BaseModel):
     """Base for immutable value objects."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __deepcopy__(self, memo: dict[int, object] | None = None) -> Self:
+        # Immutable: the aggregate cache deep-copies aggregates on every load, and
+        # copying value objects made that the hottest path of a bulk load.
+        return self
 
 
 class Role(StrEnum):

@@ -52,7 +52,7 @@ from nnd_competence.sample.organisation import (
     Site,
 )
 from nnd_competence.sample.people import NameMaker, Person, Seat, initial_roster, new_hire, site_of
-from nnd_competence.sample.plans import EC, GD1, GD2, Meeting, Outcome
+from nnd_competence.sample.plans import EC, GD1, GD2, Meeting, RequestOutcome
 from nnd_competence.sample.workdays import (
     add_workdays,
     at,
@@ -469,7 +469,7 @@ def _new_employee(world: World, person: Person) -> None:
             cancel_rate=0.0,
             reject_reasons=_ALREADY_HELD,
         )
-        if track.outcome is Outcome.REJECTED and track.done_on is not None:
+        if track.outcome is RequestOutcome.REJECTED and track.done_on is not None:
             recorded_on = add_workdays(track.done_on, 1)
             if recorded_on <= SAMPLE_AS_OF:
                 world.timeline.add(

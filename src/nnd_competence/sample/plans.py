@@ -43,7 +43,7 @@ GD2 = ConversationKind.GOAL_AND_DEVELOPMENT_2
 FOLLOW_UP_ID = "follow_up_1"
 
 
-class Outcome(StrEnum):
+class RequestOutcome(StrEnum):
     PASSED = "passed"  # completed, passed or attended
     FAILED = "failed"
     REJECTED = "rejected"
@@ -55,7 +55,7 @@ class Outcome(StrEnum):
 class RequestTrack:
     request_id: UUID
     code: str
-    outcome: Outcome
+    outcome: RequestOutcome
     done_on: date | None = None
     planned_start: date | None = None
 
@@ -187,7 +187,7 @@ def request_flow(
     start = max(reported_at.date(), first_day or reported_at.date())
     received_on = add_workdays(start, rng.randint(1, 6))
     if received_on > SAMPLE_AS_OF:
-        return RequestTrack(request_id, code, Outcome.OPEN)
+        return RequestTrack(request_id, code, RequestOutcome.OPEN)
     officer = world.officer(person, received_on)
     tl = world.timeline
     n = person.number
@@ -202,7 +202,7 @@ def request_flow(
     if roll < reject_rate:
         rejected_on = add_workdays(received_on, rng.randint(1, 5))
         if rejected_on > SAMPLE_AS_OF:
-            return RequestTrack(request_id, code, Outcome.OPEN)
+            return RequestTrack(request_id, code, RequestOutcome.OPEN)
         tl.add(
             office_time(rng, rejected_on, 12, 15),
             c.RejectTrainingRequest(request_id=request_id, reason=rng.choice(reject_reasons)),
@@ -211,10 +211,10 @@ def request_flow(
             requests=(request_id,),
             closes=True,
         )
-        return RequestTrack(request_id, code, Outcome.REJECTED, rejected_on)
+        return RequestTrack(request_id, code, RequestOutcome.REJECTED, rejected_on)
     chosen_on = add_workdays(received_on, rng.randint(1, 8))
     if chosen_on > SAMPLE_AS_OF:
-        return RequestTrack(request_id, code, Outcome.OPEN)
+        return RequestTrack(request_id, code, RequestOutcome.OPEN)
     course = course_for(code, rng.randint(0, 3))
     earliest = add_workdays(chosen_on, 5)
     if deadline is not None and deadline > earliest + timedelta(days=10):
@@ -240,7 +240,7 @@ def request_flow(
     if rng.random() < cancel_rate:
         cancelled_on = add_workdays(chosen_on, rng.randint(2, 10))
         if cancelled_on > SAMPLE_AS_OF:
-            return RequestTrack(request_id, code, Outcome.OPEN, None, planned_start)
+            return RequestTrack(request_id, code, RequestOutcome.OPEN, None, planned_start)
         tl.add(
             office_time(rng, cancelled_on, 9, 15),
             c.CancelTrainingRequest(request_id=request_id, reason=rng.choice(texts.CANCEL_REASONS)),
@@ -249,9 +249,9 @@ def request_flow(
             requests=(request_id,),
             closes=True,
         )
-        return RequestTrack(request_id, code, Outcome.CANCELLED, cancelled_on, planned_start)
+        return RequestTrack(request_id, code, RequestOutcome.CANCELLED, cancelled_on, planned_start)
     if planned_end > SAMPLE_AS_OF:
-        return RequestTrack(request_id, code, Outcome.OPEN, None, planned_start)
+        return RequestTrack(request_id, code, RequestOutcome.OPEN, None, planned_start)
     if is_certificate(code):
         result = TrainingResult.FAILED if rng.random() < 0.06 else TrainingResult.PASSED
         evidence = f"Kursbevis: {course.title} ({planned_end:%d.%m.%Y})"
@@ -275,7 +275,7 @@ def request_flow(
         requests=(request_id,),
         closes=True,
     )
-    outcome = Outcome.FAILED if result is TrainingResult.FAILED else Outcome.PASSED
+    outcome = RequestOutcome.FAILED if result is TrainingResult.FAILED else RequestOutcome.PASSED
     return RequestTrack(request_id, code, outcome, planned_end, planned_start)
 
 
@@ -657,7 +657,7 @@ def _follow_competence_goal(
 ) -> None:
     rng = world.rng
     request = goal.request
-    if request is not None and request.outcome is Outcome.PASSED and request.done_on:
+    if request is not None and request.outcome is RequestOutcome.PASSED and request.done_on:
         # Continuous follow-up: some managers close the goal as soon as the course is done.
         early = add_workdays(request.done_on, rng.randint(1, 8))
         next_meeting = next((m for m in meetings if m.day > request.done_on), None)
@@ -699,13 +699,12 @@ def _follow_competence_goal(
                     deadline=request.planned_start + timedelta(days=14),
                 )
             continue
-        if request.outcome is Outcome.PASSED:
+        if request.outcome is RequestOutcome.PASSED:
             _close(world, person, goal, meeting.cursor.next(), GoalOutcome.ACHIEVED)
-        elif request.outcome is Outcome.FAILED:
-            request = _after_failure(world, person, goal, meeting)
-            if request is None:
-                return
-        elif request.outcome is Outcome.REJECTED:
+        elif request.outcome is RequestOutcome.FAILED:
+            _after_failure(world, person, goal, meeting)
+            return
+        elif request.outcome is RequestOutcome.REJECTED:
             if rng.random() < 0.65:
                 _close(
                     world,
@@ -730,7 +729,7 @@ def _follow_competence_goal(
                     ),
                 )
                 request = None
-        elif request.outcome is Outcome.CANCELLED:
+        elif request.outcome is RequestOutcome.CANCELLED:
             _revise(
                 world,
                 person,
@@ -742,9 +741,7 @@ def _follow_competence_goal(
             return
 
 
-def _after_failure(
-    world: World, person: Person, goal: GoalTrack, meeting: Meeting
-) -> RequestTrack | None:
+def _after_failure(world: World, person: Person, goal: GoalTrack, meeting: Meeting) -> None:
     """Not passed: either a new attempt (a new request) or the goal is not achieved."""
     assert goal.code is not None and goal.target is not None
     if world.rng.random() < 0.5:
@@ -756,7 +753,7 @@ def _after_failure(
             GoalOutcome.NOT_ACHIEVED,
             "Ikke bestått; tas opp igjen neste år",
         )
-        return None
+        return
     new_deadline = goal.deadline + timedelta(days=90)
     _revise(world, person, goal, meeting, "Ikke bestått; nytt forsøk", deadline=new_deadline)
     retry = report_need(
@@ -770,11 +767,10 @@ def _after_failure(
         deadline=new_deadline,
     )
     goal.retries.append(retry)
-    if retry.outcome is Outcome.PASSED and retry.done_on is not None:
+    if retry.outcome is RequestOutcome.PASSED and retry.done_on is not None:
         closed_on = add_workdays(retry.done_on, world.rng.randint(1, 5))
         if closed_on <= SAMPLE_AS_OF:
             _close(world, person, goal, office_time(world.rng, closed_on), GoalOutcome.ACHIEVED)
-    return None
 
 
 def _follow_without_request(

@@ -69,8 +69,9 @@ class CliState:
         return parse_actor(self.actor_text, self.on_behalf_of)
 
     @contextmanager
-    def open(self) -> Iterator[CompetenceStore]:
-        store = open_store(self.store_path)
+    def open(self, *, bulk: bool = False) -> Iterator[CompetenceStore]:
+        """``bulk`` skips SQLite's fsync per commit: for regenerable bulk loads only."""
+        store = open_store(self.store_path, sqlite_synchronous="NORMAL" if bulk else None)
         try:
             yield store
         finally:

@@ -167,7 +167,7 @@ def demo(
     from nnd_competence.sample import SAMPLE_AS_OF, SAMPLE_YEAR, is_loaded, load_sample
 
     s: CliState = state(ctx)
-    with s.open() as store:
+    with s.open(bulk=True) as store:
         if not is_loaded(store):
             if store.event_count():
                 raise InvalidValue(
