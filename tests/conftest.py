@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 from backends import PostgresBackend
 from backends import pytest_terminal_summary as pytest_terminal_summary  # PostgreSQL count
@@ -41,6 +41,14 @@ from nnd_competence.domain.values import CERTIFICATE_SCALE, STANDARD_SCALE, Cont
 # Deterministic by default; HYPOTHESIS_PROFILE=explore searches with fresh randomness.
 settings.register_profile("deterministic", derandomize=True, database=None, deadline=None)
 settings.register_profile("explore", deadline=None)
+# For checking that a property can fail: report the first failure without shrinking it.
+settings.register_profile(
+    "noshrink",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 #: 08:00 UTC on a Monday in March 2026 (09:00 in Oslo): "now" unless a test says otherwise.

@@ -561,7 +561,7 @@ def test_cli_sync_outbound_to_a_file_drop(
         capsys, "--store", str(store_file), "sync", "outbound", "--sink", f"file:{drop}", "--once"
     )
     assert (code, err) == (0, "")
-    assert "9 new record(s) staged, 9 delivered" in out
+    assert f"outbound (channel default → file:{drop}): 9 new record(s) staged, 9 delivered" in out
     assert "0 pending, 9 delivered, 0 dead letter(s)" in out
     code, out, _ = cli(capsys, "--store", str(store_file), "sync", "deliveries", "--limit", "3")
     assert code == 0 and out.count("delivered") >= 3 and f"file:{drop}" in out

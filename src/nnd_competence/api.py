@@ -61,7 +61,7 @@ from nnd_competence.application.projections.engine import (
 from nnd_competence.application.projections.live import LiveProjections
 from nnd_competence.application.service import CompetenceApplication
 from nnd_competence.domain import ids
-from nnd_competence.domain.values import Actor
+from nnd_competence.domain.values import Actor, normalise_employee_number
 
 if TYPE_CHECKING:
     from nnd_competence.adapters.store_location import PostgresSettings
@@ -84,10 +84,12 @@ class CompetenceStore:
         self.views = views
         self.runner = ProjectionRunner(app.recorder, app.mapper, views, default_projections())
         app.roster = self._roster
+        app.open_requests = self._open_requests
         self._handlers: dict[type[c.Command], Callable[[Any, Actor], Any]] = {
             c.DefineCompetence: app.define_competence,
             c.ReviseCompetence: app.revise_competence,
             c.SetRequirementProfile: app.set_requirement_profile,
+            c.WithdrawCompetence: app.withdraw_competence,
             c.HireEmployee: app.hire,
             c.TransferEmployee: app.transfer,
             c.RecordCompetence: app.record_competence,
@@ -124,6 +126,14 @@ class CompetenceStore:
         result: UUID | int = handler(command, actor)
         return result
 
+    def _open_requests(self, employee_number: str) -> list[UUID]:
+        self.catch_up()
+        return [
+            UUID(r.request_id)
+            for r in training_requests(self.views, employee_number=employee_number)
+            if r.status in ("reported", "received", "measure_chosen")
+        ]
+
     def _roster(self, day: date, unit: str | None) -> list[str]:
         self.catch_up()
         return [a.employee_number for a in active_assignments(self.views, day, unit)]
@@ -157,7 +167,7 @@ class CompetenceStore:
             self.views,
             as_of or self.today(),
             unit=unit,
-            employee_number=employee_number,
+            employee_number=normalise_employee_number(employee_number) if employee_number else None,
             expiring_within_days=expiring_within_days,
         )
 
@@ -177,11 +187,13 @@ class CompetenceStore:
         self, *, employee_number: str | None = None, status: str | None = None
     ) -> list[TrainingRequestRow]:
         self.catch_up()
-        return training_requests(self.views, employee_number=employee_number, status=status)
+        number = normalise_employee_number(employee_number) if employee_number else None
+        return training_requests(self.views, employee_number=number, status=status)
 
     # --- audit ----------------------------------------------------------------------
     def audit_trail(self, employee_number: str, *, show_personal: bool = False) -> list[AuditEntry]:
         """Every event about one employee, across all aggregates, oldest first."""
+        employee_number = normalise_employee_number(employee_number)
         employee = self.app.employee(employee_number)  # NotFound for an unknown number
         self.catch_up()
         owned = aggregates_of(self.views, employee_number)
@@ -221,7 +233,7 @@ class CompetenceStore:
         return self.app.recorder.max_notification_id() or 0
 
     def employee_exists(self, employee_number: str) -> bool:
-        return self.app.exists(ids.employee_id(employee_number))
+        return self.app.exists(ids.employee_id(normalise_employee_number(employee_number)))
 
     # --- lifecycle ------------------------------------------------------------------
     def close(self) -> None:

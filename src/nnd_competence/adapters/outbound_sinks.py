@@ -64,9 +64,20 @@ def _spreadsheet_safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone gives 0600
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a reader sees the old or the new file, whole."""
     fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -177,7 +188,7 @@ class FileDropSink:
         if old and not old.endswith(b"\n"):
             old += b"\n"
         lines = "".join(r.model_dump_json() + "\n" for r in records).encode("utf-8")
-        _atomic_write(path, old + lines)
+        atomic_write(path, old + lines)
 
     def _write_csv(self, day: str, records: list[OutboundRecord]) -> None:
         path = self.directory / f"{FILE_PREFIX}{day}.csv"
@@ -195,7 +206,7 @@ class FileDropSink:
             writer.writerow(
                 [_spreadsheet_safe("" if data[c] is None else str(data[c])) for c in CSV_COLUMNS]
             )
-        _atomic_write(path, buffer.getvalue().encode("utf-8-sig"))
+        atomic_write(path, buffer.getvalue().encode("utf-8-sig"))
 
 
 _TRANSIENT = {408, 425, 429}

@@ -45,6 +45,11 @@ class ReviseCompetence(Command):
     reason: str = ""
 
 
+class WithdrawCompetence(Command):
+    code: Code
+    reason: Text
+
+
 class SetRequirementProfile(Command):
     profile: RequirementProfile
 

@@ -59,7 +59,12 @@ from nnd_competence.domain.training_request import (
     TrainingRequest,
     TrainingResult,
 )
-from nnd_competence.domain.values import Actor, Context, add_months
+from nnd_competence.domain.values import (
+    Actor,
+    Context,
+    add_months,
+    normalise_employee_number,
+)
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -68,6 +73,8 @@ _log = logging.getLogger(__name__)
 #: Lists the employee numbers active on a day (optionally in one unit); the roster view
 #: implements it. Starting a cycle needs it, nothing else does.
 RosterQuery = Callable[[date, str | None], Sequence[str]]
+#: Ids of an employee's training requests that are still open (the completion view).
+OpenRequestsQuery = Callable[[str], Sequence[UUID]]
 
 
 class CompetenceApplication(Application[UUID]):
@@ -88,6 +95,7 @@ class CompetenceApplication(Application[UUID]):
         super().__init__(env)
         self.clock: Clock = clock or SystemClock()
         self.roster = roster
+        self.open_requests: OpenRequestsQuery | None = None
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -132,9 +140,11 @@ class CompetenceApplication(Application[UUID]):
         return aggregate
 
     def employee(self, employee_number: str) -> Employee:
+        employee_number = normalise_employee_number(employee_number)
         return self.load(ids.employee_id(employee_number), Employee, f"employee {employee_number}")
 
     def plan(self, employee_number: str, year: int) -> CompetencePlan:
+        employee_number = normalise_employee_number(employee_number)
         return self.load(
             ids.plan_id(employee_number, year),
             CompetencePlan,
@@ -171,6 +181,12 @@ class CompetenceApplication(Application[UUID]):
     def revise_competence(self, cmd: c.ReviseCompetence, ctx: Context) -> Outcome[UUID]:
         catalogue = self.catalogue()
         catalogue.revise(ctx, cmd.competence, cmd.reason)
+        return catalogue.id, [catalogue]
+
+    @use_case
+    def withdraw_competence(self, cmd: c.WithdrawCompetence, ctx: Context) -> Outcome[UUID]:
+        catalogue = self.catalogue()
+        catalogue.withdraw(ctx, cmd.code, cmd.reason)
         return catalogue.id, [catalogue]
 
     @use_case
@@ -312,9 +328,18 @@ class CompetenceApplication(Application[UUID]):
 
     @use_case
     def register_leaving(self, cmd: c.RegisterLeaving, ctx: Context) -> Outcome[UUID]:
+        """Policy: training requests still open are cancelled, so the Academy does not
+        arrange training for someone who is leaving and no request is left dangling."""
         employee = self.employee(cmd.employee_number)
         employee.leave(ctx, cmd.end_date)
-        return employee.id, [employee]
+        changed: list[Aggregate] = [employee]
+        policy_ctx = ctx.because_of("employee-left")
+        for request_id in self.open_requests(cmd.employee_number) if self.open_requests else ():
+            request = self.training_request(request_id)
+            if request.is_open:
+                request.cancel(policy_ctx, f"employee leaves on {cmd.end_date}")
+                changed.append(request)
+        return employee.id, changed
 
     # --- competence plans -----------------------------------------------------------
     @use_case

@@ -177,11 +177,20 @@ class Catalogue(Aggregate):
         return merged
 
     def _check_parent(self, competence: CompetenceDefinition) -> None:
-        if competence.parent_code is not None and competence.parent_code not in self.competences:
+        parent = competence.parent_code
+        if parent is not None and parent not in self.competences:
             raise NotFound(
-                f"parent competence {competence.parent_code!r} of {competence.code} "
-                "is not in the catalogue"
+                f"parent competence {parent!r} of {competence.code} is not in the catalogue"
             )
+        seen = {competence.code}
+        while parent is not None:
+            if parent in seen:
+                raise InvalidValue(
+                    f"competence {competence.code} cannot have {competence.parent_code} as "
+                    "parent: the hierarchy would become a cycle"
+                )
+            seen.add(parent)
+            parent = self.competences[parent].parent_code
 
     # --- event handlers -------------------------------------------------------------
     def when_CompetenceDefined(self, e: CompetenceDefined) -> None:

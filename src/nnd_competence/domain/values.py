@@ -26,6 +26,9 @@ def normalise_text(value: str) -> str:
 
 def _employee_number(value: str) -> str:
     value = normalise_text(value).upper()
+    if value.isdigit():
+        # DFØ sends '012345' where HR types '12345': one person, one number.
+        value = str(int(value))
     if not _EMPLOYEE_NUMBER.match(value):
         raise ValueError(
             f"employee number {value!r} is not valid: expected digits, optionally after "
@@ -51,6 +54,17 @@ def _non_empty(value: str) -> str:
 
 
 EmployeeNumber = Annotated[str, AfterValidator(_employee_number)]
+
+
+def normalise_employee_number(value: str) -> str:
+    """The one spelling of an employee number (trimmed, upper-case, no leading zeros);
+    raises ``InvalidValue`` for something that is not one."""
+    try:
+        return _employee_number(value)
+    except ValueError as error:
+        raise InvalidValue(str(error)) from None
+
+
 Code = Annotated[str, AfterValidator(_code)]
 Text = Annotated[str, AfterValidator(_non_empty)]
 Level = Annotated[int, Field(ge=0, le=10)]

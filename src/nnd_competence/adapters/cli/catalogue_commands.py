@@ -48,6 +48,19 @@ def add_competence(
 
 
 @app.command()
+def withdraw(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Competence code")],
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn")],
+) -> None:
+    """Withdraw a competence: it no longer counts in requirements or new goals."""
+    s = state(ctx)
+    cmd = s.build(c.WithdrawCompetence, code=code, reason=reason)
+    s.execute(cmd)
+    done(f"competence {cmd.code} withdrawn")
+
+
+@app.command()
 def require(
     ctx: typer.Context,
     competence: Annotated[str, typer.Argument(help="Competence code")],

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import sys
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +19,18 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nnd_competence.adapters.cli.context import console, done, state
 from nnd_competence.adapters.cli.render import Format, _csv, _table
 from nnd_competence.adapters.moodle_framework import read_framework_file, write_framework_csv
-from nnd_competence.adapters.outbound_sinks import open_sink, parse_headers
+from nnd_competence.adapters.outbound_sinks import (
+    FileDropSink,
+    atomic_write,
+    open_sink,
+    parse_headers,
+)
 from nnd_competence.adapters.xapi import read_mapping, read_statements
 from nnd_competence.application.clock import oslo_text
 from nnd_competence.application.frameworks import export_framework, import_framework
@@ -72,6 +76,11 @@ def _bar() -> Progress:
         console=console,
         transient=True,
     )
+
+
+def _rows(rows: Iterable[Sequence[Any]]) -> list[tuple[str, ...]]:
+    """Cells as plain text: rich would read '[...]' in a URL or an error as markup."""
+    return [tuple("" if v is None else escape(str(v)) for v in row) for row in rows]
 
 
 def _when(at: datetime | None) -> str:
@@ -152,7 +161,12 @@ def sync_outbound(
     poll: Annotated[
         float, typer.Option(min=0.05, max=3600, help="Seconds between looks at the log")
     ] = 5.0,
-    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Records per batch")] = 50,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=10_000, help="Records per batch (default 500 for a file drop, 50 for HTTP)"
+        ),
+    ] = None,
     max_attempts: Annotated[
         int, typer.Option(min=1, max=1000, help="Tries before a record is dead-lettered")
     ] = 8,
@@ -176,33 +190,37 @@ def sync_outbound(
         claim_seconds=claim_seconds,
     )
     destination = _sink(sink, header, timeout, csv_delimiter)
+    # A file drop rewrites its day's files per batch: fewer, larger batches.
+    size = batch or (500 if isinstance(destination, FileDropSink) else 50)
     try:
         with s.open() as store:
             process = OutboundProcess(store.app, store.views, channel=channel, policy=policy)
             if once:
-                result = _one_pass(process, destination, batch)
+                result = _one_pass(process, destination, size)
             else:
-                result = _follow(process, destination, poll, batch)
+                result = _follow(process, destination, poll, size)
             status = process.status()
     finally:
         destination.close()
-    done(f"outbound [{channel} → {destination.name}]: {_summary(result)}")
+    done(escape(f"outbound (channel {channel} → {destination.name}): {_summary(result)}"))
     tail = f"{status.pending} pending, {status.delivered} delivered, {status.dead} dead letter(s)"
     if status.pending and status.next_attempt_at is not None:
         tail += f"; next try {_when(status.next_attempt_at)}"
-    console.print(f"  channel {channel}: {tail}", highlight=False)
+    console.print(escape(f"  channel {channel}: {tail}"), highlight=False)
     if status.dead:
         console.print(
             "  [yellow]see them with[/yellow] nnd-competence sync dead-letters"
-            f"{'' if channel == DEFAULT_CHANNEL else ' --channel ' + channel}",
+            + escape("" if channel == DEFAULT_CHANNEL else " --channel " + channel),
             highlight=False,
         )
 
 
 def _follow(process: OutboundProcess, sink: RecordSink, poll: float, batch: int) -> PassResult:
     console.print(
-        f"following the event log for channel {process.channel} → {sink.name} "
-        "(Ctrl-C or SIGTERM to stop)",
+        escape(
+            f"following the event log for channel {process.channel} → {sink.name} "
+            "(Ctrl-C or SIGTERM to stop)"
+        ),
         highlight=False,
     )
 
@@ -252,7 +270,12 @@ def dead_letters(
                 done(f"{queued} dead letter(s) queued for delivery again")
                 if destination is not None and queued:
                     result = _one_pass(process, destination, 50)
-                    done(f"outbound [{channel} → {destination.name}]: {_summary(result)}")
+                    done(
+                        escape(
+                            f"outbound (channel {channel} → {destination.name}): "
+                            + _summary(result)
+                        )
+                    )
                 elif queued:
                     console.print("  they go out with the next: nnd-competence sync outbound")
                 return
@@ -279,7 +302,7 @@ def dead_letters(
     if fmt is Format.CSV:
         _csv(headers, rows)
         return
-    _table(f"Dead letters of channel {channel}", headers, rows)
+    _table(escape(f"Dead letters of channel {channel}"), headers, _rows(rows))
     if not letters:
         console.print("No dead letters.")
 
@@ -315,10 +338,13 @@ def deliveries(
     if fmt is Format.CSV:
         _csv(headers, rows)
         return
-    _table(f"Deliveries of channel {channel} (newest first)", headers, rows)
+    _table(escape(f"Deliveries of channel {channel} (newest first)"), headers, _rows(rows))
     console.print(
-        f"channel {channel}: log read up to event {status.position} of {status.log_end}; "
-        f"{status.pending} pending, {status.delivered} delivered, {status.dead} dead letter(s)",
+        escape(
+            f"channel {channel}: log read up to event {status.position} of {status.log_end}; "
+            f"{status.pending} pending, {status.delivered} delivered, "
+            f"{status.dead} dead letter(s)"
+        ),
         highlight=False,
     )
 
@@ -345,7 +371,7 @@ def _print_report(report: LearningImportReport, show_all: bool) -> None:
         _table(
             "Statements" if show_all else "Statements that need attention",
             ["#", "Statement", "Learner", "Verb", "Activity", "Outcome", "Why"],
-            [
+            _rows(
                 (
                     line.index,
                     line.key,
@@ -356,10 +382,10 @@ def _print_report(report: LearningImportReport, show_all: bool) -> None:
                     line.detail,
                 )
                 for line in lines
-            ],
+            ),
         )
     for note in report.notes:
-        console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+        console.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
 
 
 def import_xapi(
@@ -394,8 +420,10 @@ def import_xapi(
         f"{result.count(o)} {text}" for o, text in _OUTCOME_TEXT.items() if result.count(o)
     )
     done(
-        f"{len(records)} statement(s) read from {file.name}: {counts or 'nothing to do'}; "
-        f"{result.events_written} event(s) written"
+        escape(
+            f"{len(records)} statement(s) read from {file.name}: {counts or 'nothing to do'}; "
+            f"{result.events_written} event(s) written"
+        )
     )
     _print_report(result, show_all)
 
@@ -405,16 +433,7 @@ def _write_atomically(path: Path, text: str) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise InvalidValue(f"{path}: the directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text.encode("utf-8"))
 
 
 def import_framework_cmd(
@@ -456,16 +475,20 @@ def import_framework_cmd(
             progress=lambda n, total: bar.update(task, completed=n, total=total),
         )
     done(
-        f"framework {framework.root.source_id!r} → root competence {result.root_code}: "
-        f"{len(result.added)} added, {len(result.updated)} updated, "
-        f"{result.unchanged} unchanged; {result.events_written} event(s) written"
+        escape(
+            f"framework {framework.root.source_id!r} → root competence {result.root_code}: "
+            f"{len(result.added)} added, {len(result.updated)} updated, "
+            f"{result.unchanged} unchanged; {result.events_written} event(s) written"
+        )
     )
     shown = [ch for ch in result.changes if show_unchanged or ch.action != "unchanged"]
     if shown:
         _table(
             "Changes to the catalogue",
             ["Row", "Code", "ID number", "Change", "Fields"],
-            [(ch.where, ch.code, ch.source_id, ch.action, ", ".join(ch.fields)) for ch in shown],
+            _rows(
+                (ch.where, ch.code, ch.source_id, ch.action, ", ".join(ch.fields)) for ch in shown
+            ),
         )
     if result.not_in_file:
         console.print(
@@ -492,8 +515,10 @@ def export_framework_cmd(
         framework = export_framework(store.app.catalogue(), root)
     _write_atomically(file, write_framework_csv(framework, delimiter=delimiter))
     done(
-        f"framework {framework.root.source_id!r} ({len(framework.items)} competences under "
-        f"{framework.root.where}) written to {file}"
+        escape(
+            f"framework {framework.root.source_id!r} ({len(framework.items)} competences "
+            f"under {framework.root.where}) written to {file}"
+        )
     )
 
 
