@@ -29,6 +29,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -64,7 +65,7 @@ from nnd_competence.sample.catalogue_data import COMPETENCES, PROFILES, course_f
 from nnd_competence.sample.organisation import UNITS
 
 #: Bump when the simulation changes, so cached stores are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 FIRST_YEAR = 2016
 #: Aggregates per ``save()`` (one transaction) while building the bulk.
 BATCH_AGGREGATES = 250
@@ -105,6 +106,7 @@ class Person:
     manager: str | None
     start: date
     end: date | None = None
+    requests: list[TrainingRequest] = field(default_factory=list)
 
     def active_on(self, day: date) -> bool:
         """Employed on ``day``; nothing but corrections happens on or after leaving."""
@@ -141,7 +143,7 @@ class Simulation:
         self.next_number = 100001
         self.catalogue: Catalogue = Catalogue()
         self.end_day = now_of(self.years).date()
-        self.agenda: list[tuple[date, int, Callable[[], None]]] = []
+        self.agenda: list[tuple[date, int, Callable[[], object]]] = []
         self._seq = 0
         self._current_day = date(FIRST_YEAR, 1, 1)
 
@@ -311,15 +313,15 @@ class Simulation:
             self._plan_year(person, year, plans)
             self._renewals(person, year)
             if rng.random() < 0.35:
-                self._at(self._day(year, 2, 11), lambda p=person: self._assessment(p))
+                self._at(self._day(year, 2, 11), partial(self._assessment, person))
             if rng.random() < 0.85:
-                self._at(self._day(year, 12, 12, 1), lambda p=person, y=year: self._confirm(p, y))
+                self._at(self._day(year, 12, 12, 1), partial(self._confirm, person, year))
             if rng.random() < 0.06:
-                self._at(self._day(year, 2, 11), lambda p=person: self._transfer(p))
+                self._at(self._day(year, 2, 11), partial(self._transfer, person))
             if rng.random() < 0.01:
-                self._at(self._day(year, 1, 12), lambda p=person: self._correct_personal(p))
+                self._at(self._day(year, 1, 12), partial(self._correct_personal, person))
             if rng.random() < 0.045:
-                self._at(self._day(year, 3, 10), lambda p=person: self._leave(p))
+                self._at(self._day(year, 3, 10), partial(self._leave, person))
         self._run_agenda(until=min(date(year, 12, 31), self.end_day))
 
     def _day(self, year: int, first_month: int, last_month: int, first_day: int = 1) -> date:
@@ -327,7 +329,7 @@ class Simulation:
         end = date(year, last_month, 28)
         return start + timedelta(days=self.rng.randint(0, (end - start).days))
 
-    def _at(self, day: date, action: Callable[[], None]) -> None:
+    def _at(self, day: date, action: Callable[[], object]) -> None:
         self._seq += 1
         heapq.heappush(self.agenda, (day, self._seq, action))
 
@@ -494,6 +496,8 @@ class Simulation:
         """The Academy receives it, picks a measure, and the employee completes it."""
         rng = self.rng
         self.stats.requests += 1
+        person.requests = [r for r in person.requests if r.is_open]
+        person.requests.append(request)
         received = day + timedelta(days=rng.randint(3, 20))
         chosen = received + timedelta(days=rng.randint(5, 30))
         done = chosen + timedelta(days=rng.randint(20, 120))
@@ -563,15 +567,13 @@ class Simulation:
             roll = self.rng.random()
             if roll < 0.75:
                 report = max(date(year, 1, 8), held.valid_until - timedelta(days=75))
-                self._at(report, lambda p=person, c=code, d=report: self._renewal(p, c, d))
+                self._at(report, partial(self._renewal, person, code, report))
             elif roll < 0.9:
                 day = max(date(year, 1, 8), held.valid_until - timedelta(days=10))
-                self._at(
-                    day,
-                    lambda p=person, c=code, d=day, lv=held.level: self._record(
-                        p, d, c, lv, HoldingSource.ASSESSMENT
-                    ),
+                renew = partial(
+                    self._record, person, day, code, held.level, HoldingSource.ASSESSMENT
                 )
+                self._at(day, renew)
 
     def _renewal(self, person: Person, code: str, day: date) -> None:
         if not person.active_on(day):
@@ -630,14 +632,22 @@ class Simulation:
         self.touch(person.employee)
 
     def _leave(self, person: Person) -> None:
-        """A leaver (not a team leader) is replaced by a new hire a month or two later."""
+        """A leaver (not a team leader) is replaced by a new hire a month or two later; their
+        open training requests are cancelled, as the use case's policy does."""
         day = self.agenda_day
         if not person.active_on(day) or person.manager is None:
             return
-        person.employee.leave(self.ctx(day, HR), day)
+        ctx = self.ctx(day, HR)
+        person.employee.leave(ctx, day)
         person.end = day
         self.touch(person.employee)
         self.stats.leavers += 1
+        # As the use case: the leaver's open training requests are cancelled.
+        for request in person.requests:
+            if request.is_open:
+                request.cancel(ctx.because_of("employee-left"), f"employee leaves on {day}")
+                self.touch(request)
+        person.requests = []
         start = day + timedelta(days=self.rng.randint(30, 90))
         self._at(
             start,

@@ -183,7 +183,7 @@ def run_commands(store: CompetenceStore, count: int, years: int, seed: int = 7) 
         run.groups.append(list(events))
         return original_put(events, **kwargs)
 
-    events_store.put = capture  # type: ignore[method-assign]
+    events_store.put = capture  # type: ignore[method-assign,assignment]
     try:
         cpu = time.process_time()
         started = time.perf_counter()
@@ -310,4 +310,56 @@ def audit_trail_latency(store: CompetenceStore, runs: int, seed: int = 11) -> La
         _quantile(times, 0.99),
         max(times),
         f"{entries / len(picked):.0f} entries per employee on average",
+    )
+
+
+# --- long-lived aggregates: loading with and without snapshots -------------------------
+@dataclass
+class SnapshotLoads:
+    employees: int
+    events_mean: float
+    events_max: int
+    snapshots: int
+    with_ms: float
+    without_ms: float
+
+
+def snapshot_loads(store: CompetenceStore, count: int = 50) -> SnapshotLoads | None:
+    """Load the ``count`` employees with the longest histories, bypassing the aggregate
+    cache, from their latest snapshot and then with snapshots switched off (every event
+    replayed); median milliseconds per load."""
+    repository = store.app.repository
+    snapshot_store = repository.snapshot_store
+    if snapshot_store is None:
+        return None
+    rows = store.views.query(
+        "SELECT p.aggregate_id, MAX(p.version) FROM audit_position p "
+        "JOIN audit_owner o ON o.aggregate_id = p.aggregate_id AND o.kind = 'employee' "
+        "GROUP BY p.aggregate_id ORDER BY 2 DESC, 1 LIMIT ?",
+        (count,),
+    )
+    targets = [(UUID(r[0]), int(r[1])) for r in rows]
+    if not targets:
+        return None
+    snapshots = sum(
+        1 for aggregate_id, _ in targets if list(snapshot_store.get(aggregate_id, limit=1))
+    )
+
+    def median_ms() -> float:
+        times = []
+        for aggregate_id, version in targets:
+            started = time.perf_counter()
+            repository.get(aggregate_id, version=version)  # a version: never from the cache
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
+
+    with_ms = median_ms()
+    repository.snapshot_store = None
+    try:
+        without_ms = median_ms()
+    finally:
+        repository.snapshot_store = snapshot_store
+    versions = [v for _, v in targets]
+    return SnapshotLoads(
+        len(targets), statistics.mean(versions), max(versions), snapshots, with_ms, without_ms
     )

@@ -165,6 +165,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             load = _load()
             audit = phases.audit_trail_latency(store, args.latency_runs)
             figures["audit_trail"] = asdict(audit) | {"load": f"{load} -> {_load()}"}
+            _say("employees with the longest histories, loaded with and without snapshots")
+            loads = phases.snapshot_loads(store)
+            figures["snapshot_loads"] = asdict(loads) if loads is not None else None
     finally:
         stores.drop(work)
 
@@ -257,6 +260,17 @@ def render(f: dict[str, Any]) -> str:
         f"| audit trail, one employee | median {audit['median_ms']:.1f} ms, p99 "
         f"{audit['p99_ms']:.1f} ms ({audit['runs']} employees) | {audit['size']} | | "
         f"< 20 ms p99 | {_verdict(audit['p99_ms'] < 20)} |",
+    ]
+    loads = f.get("snapshot_loads")
+    if loads:
+        lines.append(
+            f"| loading one of the {loads['employees']} employees with the longest histories "
+            f"({loads['events_mean']:.0f} events on average, {loads['events_max']} at most; "
+            f"{loads['snapshots']} have a snapshot), not cached | median "
+            f"{loads['with_ms']:.1f} ms with snapshots | {loads['without_ms']:.1f} ms with "
+            f"snapshots off | | | |"
+        )
+    lines += [
         "",
         "load average (1/5 min) per phase: "
         + ", ".join(

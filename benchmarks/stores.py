@@ -33,6 +33,7 @@ from benchmarks.orgsim import BATCH_AGGREGATES, FIRST_YEAR, GENERATOR_VERSION, S
 from nnd_competence import open_store
 from nnd_competence.api import CompetenceStore
 from nnd_competence.application.clock import FixedClock
+from nnd_competence.application.snapshots import EMPLOYEE_SNAPSHOT_INTERVAL
 from nnd_competence.sample.catalogue_data import COMPETENCES, PROFILES
 from nnd_competence.sample.organisation import UNITS
 
@@ -42,7 +43,7 @@ PG_SCHEMA = "nnd"
 
 #: Events per employee per year the simulation produces (measured), to size the
 #: organisation for a target number of events.
-EVENTS_PER_EMPLOYEE_YEAR = 26.3
+EVENTS_PER_EMPLOYEE_YEAR = 26.0
 
 
 def employees_for(events: int, years: int) -> int:
@@ -64,7 +65,8 @@ class Spec:
     @property
     def key(self) -> str:
         return (
-            f"e{self.employees}_y{self.years}_s{self.seed}_g{GENERATOR_VERSION}_{_sample_digest()}"
+            f"e{self.employees}_y{self.years}_s{self.seed}_g{GENERATOR_VERSION}_"
+            f"i{EMPLOYEE_SNAPSHOT_INTERVAL}_{_sample_digest()}"
         )
 
     @property

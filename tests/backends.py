@@ -429,6 +429,7 @@ def run_workload(location: str, worker: int, stop: Any, result_path: str) -> Non
 def catch_up_loop(location: str, page_size: int, once: bool) -> None:
     """The projection runner the kill test SIGKILLs: catch up in small pages, forever."""
     store = open_store(location)
+    print("ready", flush=True)  # the test kills it only once it is at work
     try:
         while True:
             store.runner.catch_up(page_size)

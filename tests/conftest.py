@@ -170,13 +170,14 @@ def fresh_store(
 
 
 # --- actors --------------------------------------------------------------------------
-@dataclass(frozen=True)
 class Actors:
-    hr: Actor = Actor(employee_number="90001", role=Role.HR)
-    manager: Actor = Actor(employee_number="10001", role=Role.LINE_MANAGER)
-    officer: Actor = Actor(employee_number="90002", role=Role.COMPETENCE_OFFICER)
-    owner: Actor = Actor(employee_number="90003", role=Role.PROCESS_OWNER)
-    employee: Actor = Actor(employee_number="20001", role=Role.EMPLOYEE)
+    """One actor per role; the line manager 10001 is hired by the ``org`` fixture."""
+
+    hr = Actor(employee_number="90001", role=Role.HR)
+    manager = Actor(employee_number="10001", role=Role.LINE_MANAGER)
+    officer = Actor(employee_number="90002", role=Role.COMPETENCE_OFFICER)
+    owner = Actor(employee_number="90003", role=Role.PROCESS_OWNER)
+    employee = Actor(employee_number="20001", role=Role.EMPLOYEE)
 
     @staticmethod
     def make(employee_number: str, role: Role = Role.HR) -> Actor:

@@ -189,7 +189,7 @@ def test_a_command_out_of_retries_leaves_nothing_behind(
 def _start_runner(location: str, page_size: int, *more: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, str(BACKENDS_PY), "catch-up", location, str(page_size), *more],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
 
@@ -208,14 +208,17 @@ def test_killed_projection_runner_catches_up_to_a_clean_rebuild(
     )
     kills = 0
     try:
-        while kills < 15:
+        while kills < 12:
             runner = _start_runner(location, rng.choice([3, 7, 20]))
-            time.sleep(rng.uniform(0.4, 1.6))  # start-up takes ~0.5 s: kill during work
-            assert runner.poll() is None, runner.stderr.read() if runner.stderr else ""
+            assert runner.stdout is not None and runner.stderr is not None
+            ready = runner.stdout.readline()  # the store is open: it is catching up now
+            assert ready == b"ready\n", runner.stderr.read()
+            time.sleep(rng.uniform(0.0, 0.6))
+            assert runner.poll() is None, runner.stderr.read()
             runner.send_signal(signal.SIGKILL)
             runner.wait(10)
-            if runner.stderr:
-                runner.stderr.close()
+            runner.stdout.close()
+            runner.stderr.close()
             kills += 1
     finally:
         stop.set()
@@ -230,9 +233,8 @@ def test_killed_projection_runner_catches_up_to_a_clean_rebuild(
         # The killed runners did work, and were killed behind the log.
         assert seeded < min(before.values()) < latest
     final = _start_runner(location, 13, "once")
-    assert final.wait(120) == 0, final.stderr.read() if final.stderr else ""
-    if final.stderr:
-        final.stderr.close()
+    _, errors = final.communicate(timeout=120)
+    assert final.returncode == 0, errors
     with open_fixed(location) as store:
         check_log_integrity(store)
         assert_views_equal_a_clean_rebuild(store)
@@ -428,9 +430,8 @@ def test_views_are_the_same_after_concurrent_catch_ups(location: str, tmp_path: 
         store.execute(work_goal(SHARED, "RACE"), HR)
     runners = [_start_runner(location, 2, "once") for _ in range(3)]
     for runner in runners:
-        assert runner.wait(120) == 0, runner.stderr.read() if runner.stderr else ""
-        if runner.stderr:
-            runner.stderr.close()
+        _, errors = runner.communicate(timeout=120)
+        assert runner.returncode == 0, errors
     with open_fixed(location) as store:
         assert set(store.runner.positions().values()) == {store.event_count()}
         views = all_views(store)

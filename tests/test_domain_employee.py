@@ -115,13 +115,22 @@ def test_left_employee_personal_details_can_be_corrected(
 def test_store_refuses_all_but_corrections_after_leaving(
     org: CompetenceStore, actors, hire
 ) -> None:
-    hire(org, "20001", holdings=(c.HeldCompetence(competence_code="NUC-SAFETY", level=2, acquired_on=date(2024, 1, 1)),))
+    hire(
+        org,
+        "20001",
+        holdings=(
+            c.HeldCompetence(competence_code="NUC-SAFETY", level=2, acquired_on=date(2024, 1, 1)),
+        ),
+    )
     org.execute(c.RegisterLeaving(employee_number="20001", end_date=date(2026, 2, 28)), actors.hr)
     before = org.event_count()
     refused = [
         c.TransferEmployee(employee_number="20001", unit="KJELLER", effective_on=date(2026, 3, 1)),
         c.RecordCompetence(
-            employee_number="20001", competence_code="LEADERSHIP", level=1, acquired_on=date(2026, 1, 9)
+            employee_number="20001",
+            competence_code="LEADERSHIP",
+            level=1,
+            acquired_on=date(2026, 1, 9),
         ),
         c.ConfirmRecord(employee_number="20001", confirmed_on=date(2026, 3, 1)),
         c.OpenPlan(employee_number="20001", year=2026),
@@ -189,3 +198,16 @@ def test_store_refuses_hiring_twice(org: CompetenceStore, hire) -> None:
     with pytest.raises(AlreadyExists):
         hire(org, "20001")
     assert org.event_count() == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Employee.hire derives the aggregate id from the number as given, while the "
+    "event stores it normalised: hire(ctx, 'e20001') gets id employee_id('e20001') but "
+    "records employee 'E20001', which the store then cannot find by number. The "
+    "commands normalise first; direct domain use does not.",
+)
+def test_hire_derives_id_from_the_normalised_number(ctx: Callable[..., Context]) -> None:
+    e = Employee.hire(ctx(), "e20001", HALDEN, date(2026, 1, 5))
+    assert e.employee_number == "E20001"
+    assert e.id == employee_id("E20001")

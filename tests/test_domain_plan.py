@@ -20,7 +20,7 @@ from nnd_competence.domain.competence_plan import (
     MeasureKind,
     Topic,
 )
-from nnd_competence.domain.errors import InvalidState, InvalidValue, NotFound
+from nnd_competence.domain.errors import AlreadyExists, InvalidState, InvalidValue, NotFound
 from nnd_competence.domain.values import Context
 
 G1 = ConversationKind.GOAL_AND_DEVELOPMENT_1
@@ -74,19 +74,25 @@ def test_competence_goal_needs_a_deadline() -> None:
         )  # type: ignore[call-arg]
 
 
-def test_complete_competence_goal_is_agreed(plan: CompetencePlan, ctx: Callable[..., Context]) -> None:
+def test_complete_competence_goal_is_agreed(
+    plan: CompetencePlan, ctx: Callable[..., Context]
+) -> None:
     plan.agree_goal(ctx(), competence_goal())
     assert plan.goals["G-1"].competence_code == "RP-CERT"
     assert [type(e).__name__ for e in plan.collect_events()] == ["GoalAgreed"]
 
 
 def test_work_goal_needs_no_competence(plan: CompetencePlan, ctx: Callable[..., Context]) -> None:
-    goal = Goal(goal_id="W-1", kind=GoalKind.WORK, description="Rydde lager", deadline=date(2026, 6, 1))
+    goal = Goal(
+        goal_id="W-1", kind=GoalKind.WORK, description="Rydde lager", deadline=date(2026, 6, 1)
+    )
     plan.agree_goal(ctx(), goal)
     assert plan.goals["W-1"].kind is GoalKind.WORK
 
 
-def test_store_refuses_competence_goal_outside_catalogue(org: CompetenceStore, actors, hire) -> None:
+def test_store_refuses_competence_goal_outside_catalogue(
+    org: CompetenceStore, actors, hire
+) -> None:
     hire(org, "20001")
     org.execute(c.OpenPlan(employee_number="20001", year=2026), actors.hr)
     before = org.event_count()
@@ -204,7 +210,9 @@ def test_g2_cannot_be_held_on_a_date_before_g1(
     plan.hold(ctx(date(2026, 11, 1)), "G2", date(2026, 9, 1), TOPICS)  # same day is fine
 
 
-def test_g2_cannot_be_scheduled_before_g1(plan: CompetencePlan, ctx: Callable[..., Context]) -> None:
+def test_g2_cannot_be_scheduled_before_g1(
+    plan: CompetencePlan, ctx: Callable[..., Context]
+) -> None:
     plan.schedule(ctx(), "G1", G1, date(2026, 5, 1))
     with pytest.raises(InvalidValue, match="cannot be scheduled before"):
         plan.schedule(ctx(), "G2", G2, date(2026, 4, 30))
@@ -240,3 +248,18 @@ def test_store_refuses_g2_scheduled_before_g1(org: CompetenceStore, actors, hire
             actors.manager,
         )
     assert org.event_count() == before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="CompetencePlan.schedule/hold compare the caller's conversation id with the "
+    "normalised (upper-case) ids the events store: 'f1' scheduled twice is accepted and "
+    "overwrites the first conversation, and 'f1' cannot then be held. Unreachable "
+    "through the commands (they normalise first), reachable by direct domain use.",
+)
+def test_conversation_ids_are_compared_as_stored(
+    plan: CompetencePlan, ctx: Callable[..., Context]
+) -> None:
+    plan.schedule(ctx(), "f1", ConversationKind.FOLLOW_UP, date(2026, 2, 1))
+    with pytest.raises(AlreadyExists):
+        plan.schedule(ctx(), "f1", ConversationKind.FOLLOW_UP, date(2026, 2, 2))

@@ -68,7 +68,9 @@ def test_impossible_date_inside_a_nested_value_names_the_path() -> None:
                 "unit": "HALDEN",
                 "position": "OPERATOR",
                 "start_date": "2026-01-05",
-                "holdings": [{"competence_code": "RP-CERT", "level": 1, "acquired_on": "2025-02-30"}],
+                "holdings": [
+                    {"competence_code": "RP-CERT", "level": 1, "acquired_on": "2025-02-30"}
+                ],
             }
         )
     assert caught.value.errors()[0]["loc"] == ("holdings", 0, "acquired_on")
@@ -115,10 +117,16 @@ def test_store_refuses_wrong_level_for_the_scale(org: CompetenceStore, actors, h
     before = org.event_count()
     wrong = [
         c.RecordCompetence(
-            employee_number="20001", competence_code="RP-CERT", level=2, acquired_on=date(2026, 1, 9)
+            employee_number="20001",
+            competence_code="RP-CERT",
+            level=2,
+            acquired_on=date(2026, 1, 9),
         ),
         c.RecordCompetence(
-            employee_number="20001", competence_code="NUC-SAFETY", level=4, acquired_on=date(2026, 1, 9)
+            employee_number="20001",
+            competence_code="NUC-SAFETY",
+            level=4,
+            acquired_on=date(2026, 1, 9),
         ),
         c.ReportTrainingNeed(employee_number="20001", competence_code="RP-CERT", target_level=3),
     ]
@@ -129,13 +137,17 @@ def test_store_refuses_wrong_level_for_the_scale(org: CompetenceStore, actors, h
         hire(
             org,
             "20002",
-            holdings=(c.HeldCompetence(competence_code="RP-CERT", level=2, acquired_on=date(2025, 1, 1)),),
+            holdings=(
+                c.HeldCompetence(competence_code="RP-CERT", level=2, acquired_on=date(2025, 1, 1)),
+            ),
         )
     assert org.event_count() == before
     assert not org.employee_exists("20002")
 
 
-def test_store_refuses_goal_target_level_beyond_the_scale(org: CompetenceStore, actors, hire) -> None:
+def test_store_refuses_goal_target_level_beyond_the_scale(
+    org: CompetenceStore, actors, hire
+) -> None:
     hire(org, "20001")
     org.execute(c.OpenPlan(employee_number="20001", year=2026), actors.hr)
     before = org.event_count()

@@ -334,6 +334,12 @@ def test_a_store_survives_its_connections_being_killed(seeded: str) -> None:
         )
         assert holdings == [(2,)]
         assert not set(session_pids(app)) & set(before)
+        # a write transaction that finds its connection dead starts again on a new one
+        pid = store.views.backend_pid
+        assert terminate_sessions(app) >= 1
+        with store.views.transaction() as cursor:
+            assert cursor.execute("SELECT 1") == [(1,)]
+        assert store.views.backend_pid != pid
 
 
 @pytest.mark.postgres

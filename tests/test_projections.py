@@ -19,7 +19,9 @@ AS_OF = date(2026, 3, 2)
 COURSE = Measure(kind=MeasureKind.COURSE, description="Kurs hos Atomakademiet")
 
 
-def held(code: str, level: int, acquired: date, valid_until: date | None = None) -> c.HeldCompetence:
+def held(
+    code: str, level: int, acquired: date, valid_until: date | None = None
+) -> c.HeldCompetence:
     return c.HeldCompetence(
         competence_code=code, level=level, acquired_on=acquired, valid_until=valid_until
     )
@@ -73,9 +75,10 @@ def test_gap_report_expiring_window_and_boundaries(gaps: CompetenceStore, catalo
     day_after = _statuses(gaps.gap_report(as_of=date(2026, 4, 2)))
     assert day_after[("20004", rp)] is GapStatus.EXPIRED
     # 20005's certificate (valid until 2027-09-01) is within a two-year window
-    assert _statuses(gaps.gap_report(as_of=AS_OF, expiring_within_days=730))[
-        ("20005", rp)
-    ] is GapStatus.EXPIRING
+    assert (
+        _statuses(gaps.gap_report(as_of=AS_OF, expiring_within_days=730))[("20005", rp)]
+        is GapStatus.EXPIRING
+    )
 
 
 def test_gap_report_filters_and_renewal(gaps: CompetenceStore, actors, catalogue) -> None:
@@ -284,7 +287,7 @@ def test_conversation_report_states(org: CompetenceStore, actors, hire, clock) -
 
     report = org.conversation_report(as_of=date(2026, 7, 1))
     by = {row.employee_number: row for row in report.employees}
-    S = ConversationState
+    cs = ConversationState
     state = {
         n: (
             r.employee_conversation.state,
@@ -294,11 +297,11 @@ def test_conversation_report_states(org: CompetenceStore, actors, hire, clock) -
         for n, r in by.items()
     }
     assert state == {
-        "10001": (S.OVERDUE, S.OVERDUE, S.SCHEDULED),
-        "20001": (S.HELD, S.OVERDUE, S.SCHEDULED),
-        "20002": (S.HELD, S.HELD, S.SCHEDULED),
-        "20003": (S.NOT_SCHEDULED, S.NOT_SCHEDULED, S.NOT_SCHEDULED),
-        "20004": (S.NO_PLAN, S.NO_PLAN, S.NO_PLAN),
+        "10001": (cs.OVERDUE, cs.OVERDUE, cs.SCHEDULED),
+        "20001": (cs.HELD, cs.OVERDUE, cs.SCHEDULED),
+        "20002": (cs.HELD, cs.HELD, cs.SCHEDULED),
+        "20003": (cs.NOT_SCHEDULED, cs.NOT_SCHEDULED, cs.NOT_SCHEDULED),
+        "20004": (cs.NO_PLAN, cs.NO_PLAN, cs.NO_PLAN),
     }
     assert by["20002"].goal_and_development_1.day == date(2026, 6, 14)
     assert by["20001"].goal_and_development_1.day == date(2026, 6, 15)  # scheduled for
@@ -338,9 +341,7 @@ def test_audit_trail_gathers_employee_plan_and_request_events_in_order(
     tick()
     _complete(org, actors, ids.onboarding_request_id("20001", catalogue.rp), date(2026, 3, 2))
     tick()
-    org.execute(
-        c.CorrectPersonalDetails(employee_number="20001", name="Kari Berg"), hr_for_manager
-    )
+    org.execute(c.CorrectPersonalDetails(employee_number="20001", name="Kari Berg"), hr_for_manager)
 
     trail = org.audit_trail("20001")
     assert [(e.aggregate, e.event) for e in trail] == [

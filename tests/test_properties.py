@@ -1,6 +1,6 @@
 """Properties over random command sequences in a small world, on real SQLite files.
 
-The world: 3–6 employees (some of them managers of others), two units, two positions, three
+The world: 3 to 6 employees (some of them managers of others), two units, two positions, three
 competences (a certificate valid 12 months, two on the standard scale) and the year 2026.
 Sequences mix valid and invalid commands (unknown employees, wrong levels, impossible dates,
 steps out of order, resubmitted command ids) with the clock moving forward.
@@ -118,7 +118,9 @@ class World:
 
     def request_pool(self) -> list[UUID]:
         derived = [ids.onboarding_request_id(n, code) for n in self.numbers for code in CODES]
-        derived += [ids.goal_request_id(ids.plan_id(n, YEAR), g) for n in self.numbers for g in GOALS]
+        derived += [
+            ids.goal_request_id(ids.plan_id(n, YEAR), g) for n in self.numbers for g in GOALS
+        ]
         return self.requests + derived
 
     def next_command_id(self) -> str:
@@ -375,8 +377,9 @@ def draw_command(data: st.DataObject, world: World, store: CompetenceStore) -> B
             MANAGER,
         )
     if kind == "leaver_training":
-        # Training of someone who has left: completing it records the competence on the
-        # employee, which refuses, after the request itself has accepted its part.
+        # Training of someone who is leaving: leaving cancels their open requests, and
+        # completing one (if any is left open) would record the competence on an
+        # employee who refuses it, after the request itself had accepted its part.
         open_requests = [
             app.training_request(r)
             for r in world.request_pool()

@@ -191,12 +191,15 @@ def test_employee_with_500_events_loads_from_snapshot_plus_later_events(
 
     assert app.snapshots is not None
     stored = list(app.snapshots.get(employee_id))
-    assert [s.originator_version for s in stored] == [100, 200, 300, 400, 500]
+    every = EMPLOYEE_SNAPSHOT_INTERVAL
+    assert [s.originator_version for s in stored] == list(range(every, 531, every))
+    last = 530 // every * every
+    assert last >= 500
     assert all(isinstance(s, EmployeeSnapshot) for s in stored)
 
-    # A fresh application (empty cache) reads the snapshot at 500 and events 501..530.
+    # A fresh application (empty cache) reads the latest snapshot and the events after it.
     fresh = open_app(AGGREGATE_CACHE_MAXSIZE="")
-    assert _events_read_after(fresh, employee_id) == [500]
+    assert _events_read_after(fresh, employee_id) == [last]
     loaded = fresh.employee(NUMBER)
     assert loaded == full
     assert loaded.personal == PersonalDetails(
@@ -381,3 +384,32 @@ def test_a_failed_snapshot_neither_fails_nor_repeats_the_command(
         )
     assert [e.originator_version for e in app.events.get(employee_id)] == [1, 2, 3]
     assert "no snapshot" in caplog.text
+
+
+def test_a_snapshot_class_must_cover_every_attribute_of_its_aggregate(
+    open_app: Callable[..., CompetenceApplication],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = open_app(EveryThirdEvent)
+    _run(app, 2)
+    employee = app.employee(NUMBER)
+    taken = EmployeeSnapshot.take(employee)  # covers every attribute an employee has today
+    assert set(vars(taken.mutate(None))) == set(vars(employee))
+
+    employee.nickname = "Kari"  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match=r"Employee\.nickname"):
+        EmployeeSnapshot.take(employee)
+
+    # In the application a snapshot that cannot be taken is logged, never raised: the
+    # command's events are stored by then.
+    def broken(aggregate: object) -> AggregateSnapshot:
+        raise TypeError("EmployeeSnapshot does not cover Employee.nickname")
+
+    monkeypatch.setattr("nnd_competence.application.service.snapshot_of", broken)
+    with caplog.at_level("ERROR"):
+        app.confirm_record(
+            c.ConfirmRecord(employee_number=NUMBER, confirmed_on=date(2017, 1, 2)), HR
+        )
+    assert [e.originator_version for e in app.events.get(ids.employee_id(NUMBER))] == [1, 2, 3]
+    assert "cannot snapshot" in caplog.text

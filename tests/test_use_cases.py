@@ -68,7 +68,9 @@ def test_completed_training_on_standard_scale_has_no_expiry_and_keeps_higher_lev
         actors.manager,
     )
     request_id = org.execute(
-        c.ReportTrainingNeed(employee_number="20001", competence_code=catalogue.nuc, target_level=2),
+        c.ReportTrainingNeed(
+            employee_number="20001", competence_code=catalogue.nuc, target_level=2
+        ),
         actors.manager,
     )
     assert isinstance(request_id, UUID)

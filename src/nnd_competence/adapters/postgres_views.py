@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -216,11 +216,28 @@ class PostgresViewDatabase:
     # --- the port -------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[_Cursor]:
-        with self._lock, _translated():
+        with self._lock, _translated(), ExitStack() as stack:
+            yield _Cursor(self._begin(stack))
+
+    def _begin(self, stack: ExitStack) -> psycopg.Cursor[Any]:
+        """BEGIN and take the writer lock; a connection found dead (killed while idle) is
+        replaced and the BEGIN tried once more, since nothing has been done yet."""
+        for attempt in (1, 2):
             connection = self._live_connection()
-            with connection.transaction(), connection.cursor() as cursor:
+            begun = ExitStack()
+            try:
+                begun.enter_context(connection.transaction())
+                cursor = begun.enter_context(connection.cursor())
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.writer_lock_key,))
-                yield _Cursor(cursor)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+                with suppress(psycopg.Error):
+                    begun.__exit__(type(error), error, error.__traceback__)
+                if attempt == 2 or not (connection.closed or connection.broken):
+                    raise
+                continue
+            stack.enter_context(begun)
+            return cursor
+        raise AssertionError("unreachable")
 
     def _read(self, run: Callable[[psycopg.Connection[Any]], T]) -> T:
         with self._lock:

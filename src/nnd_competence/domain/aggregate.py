@@ -124,6 +124,8 @@ class Aggregate:
 SNAPSHOT_ACTOR = Actor(employee_number="SYS0", role=Role.SYSTEM)
 
 _ENVELOPE_FIELDS = frozenset(DomainEvent.model_fields)
+#: Attributes every aggregate has that a snapshot restores from its envelope.
+_OWN_ATTRIBUTES = frozenset({"id", "version", "_pending"})
 
 
 class AggregateSnapshot(DomainEvent):
@@ -163,6 +165,15 @@ class AggregateSnapshot(DomainEvent):
         if aggregate.has_pending_events or aggregate.modified_on is None:
             raise ValueError("only a stored aggregate (no pending events) can be snapshotted")
         state_type = cls._state_type()
+        missing = set(vars(aggregate)) - _OWN_ATTRIBUTES - set(state_type.model_fields)
+        missing -= set(cls._apart())
+        if missing:
+            # A new attribute on the aggregate must be added to its snapshot (and the
+            # snapshot's class_version bumped), or snapshots would silently drop it.
+            raise TypeError(
+                f"{cls.__name__} does not cover {type(aggregate).__name__}."
+                f"{', '.join(sorted(missing))}"
+            )
         state = state_type.model_validate(
             {n: getattr(aggregate, n) for n in state_type.model_fields}
         )
