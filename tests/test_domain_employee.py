@@ -200,13 +200,6 @@ def test_store_refuses_hiring_twice(org: CompetenceStore, hire) -> None:
     assert org.event_count() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Employee.hire derives the aggregate id from the number as given, while the "
-    "event stores it normalised: hire(ctx, 'e20001') gets id employee_id('e20001') but "
-    "records employee 'E20001', which the store then cannot find by number. The "
-    "commands normalise first; direct domain use does not.",
-)
 def test_hire_derives_id_from_the_normalised_number(ctx: Callable[..., Context]) -> None:
     e = Employee.hire(ctx(), "e20001", HALDEN, date(2026, 1, 5))
     assert e.employee_number == "E20001"

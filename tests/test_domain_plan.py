@@ -250,13 +250,6 @@ def test_store_refuses_g2_scheduled_before_g1(org: CompetenceStore, actors, hire
     assert org.event_count() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CompetencePlan.schedule/hold compare the caller's conversation id with the "
-    "normalised (upper-case) ids the events store: 'f1' scheduled twice is accepted and "
-    "overwrites the first conversation, and 'f1' cannot then be held. Unreachable "
-    "through the commands (they normalise first), reachable by direct domain use.",
-)
 def test_conversation_ids_are_compared_as_stored(
     plan: CompetencePlan, ctx: Callable[..., Context]
 ) -> None:

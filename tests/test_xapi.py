@@ -113,7 +113,7 @@ def test_acceptance_realistic_file_completes_the_right_requests(academy: Compete
     assert status[("20007", rp)] == [("completed", "passed")]  # by mapped e-mail
     assert status[("20008", rp)] == [("completed", "completed")]
     assert status[("20009", rp)] == [("reported", None)]  # no statement for it
-    assert status[("20010", rp)] == [("reported", None)]  # left: refused
+    assert status[("20010", rp)] == [("cancelled", None)]  # left: cancelled by policy
 
     # The import received the requests and chose the measure as the competence officer.
     request = academy.app.training_request(rp_request("20001"))

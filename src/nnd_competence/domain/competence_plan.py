@@ -16,7 +16,15 @@ from pydantic import Field
 from nnd_competence.domain.aggregate import Aggregate, DomainEvent
 from nnd_competence.domain.errors import AlreadyExists, InvalidState, InvalidValue, NotFound
 from nnd_competence.domain.ids import plan_id
-from nnd_competence.domain.values import Code, Context, EmployeeNumber, Frozen, Text
+from nnd_competence.domain.values import (
+    Code,
+    Context,
+    EmployeeNumber,
+    Frozen,
+    Text,
+    normalise_code,
+    normalise_employee_number,
+)
 
 
 class ConversationKind(StrEnum):
@@ -171,6 +179,7 @@ class CompetencePlan(Aggregate):
     ) -> CompetencePlan:
         if not 2000 <= year <= 2100:
             raise InvalidValue(f"year {year} is not a plausible plan year")
+        employee_number = normalise_employee_number(employee_number)
         plan = cls(plan_id(employee_number, year))
         plan.trigger(
             PlanOpened, ctx, employee_number=employee_number, year=year, unit=unit, manager=manager
@@ -184,6 +193,7 @@ class CompetencePlan(Aggregate):
     def schedule(
         self, ctx: Context, conversation_id: str, kind: ConversationKind, scheduled_for: date
     ) -> None:
+        conversation_id = normalise_code(conversation_id)
         self._refuse_if_closed()
         if conversation_id in self.conversations:
             raise AlreadyExists(f"conversation {conversation_id} is already scheduled")
@@ -209,6 +219,7 @@ class CompetencePlan(Aggregate):
     def reschedule(
         self, ctx: Context, conversation_id: str, scheduled_for: date, reason: str | None
     ) -> None:
+        conversation_id = normalise_code(conversation_id)
         self._refuse_if_closed()
         conversation = self._conversation(conversation_id)
         if conversation.held_on is not None:
@@ -229,6 +240,7 @@ class CompetencePlan(Aggregate):
         topics: tuple[Topic, ...],
         summary: str | None = None,
     ) -> None:
+        conversation_id = normalise_code(conversation_id)
         if not self.is_open:
             raise InvalidState(
                 f"the {self.year} plan of employee {self.employee_number} is closed; "
@@ -273,12 +285,13 @@ class CompetencePlan(Aggregate):
         if goal.goal_id in self.goals:
             raise AlreadyExists(f"goal {goal.goal_id} already exists in this plan")
         if conversation_id is not None:
-            self._conversation(conversation_id)
+            conversation_id = self._conversation(conversation_id).conversation_id
         self.trigger(GoalAgreed, ctx, goal=goal, conversation_id=conversation_id)
 
     def record_progress(
         self, ctx: Context, goal_id: str, note: str, percent_complete: int | None
     ) -> None:
+        goal_id = normalise_code(goal_id)
         self._open_goal(goal_id)
         self.trigger(
             GoalProgressRecorded,
@@ -304,6 +317,7 @@ class CompetencePlan(Aggregate):
         closed_on: date,
         comment: str | None,
     ) -> None:
+        goal_id = normalise_code(goal_id)
         self._open_goal(goal_id)
         if outcome is GoalOutcome.DROPPED and not comment:
             raise InvalidValue("dropping a goal needs a reason (comment)")
@@ -323,6 +337,7 @@ class CompetencePlan(Aggregate):
 
     # --- queries --------------------------------------------------------------------
     def goal(self, goal_id: str) -> Goal:
+        goal_id = normalise_code(goal_id)
         try:
             return self.goals[goal_id]
         except KeyError:
@@ -337,12 +352,14 @@ class CompetencePlan(Aggregate):
         return next((c for c in self.conversations.values() if c.kind is kind), None)
 
     def _conversation(self, conversation_id: str) -> Conversation:
+        conversation_id = normalise_code(conversation_id)
         try:
             return self.conversations[conversation_id]
         except KeyError:
             raise NotFound(f"conversation {conversation_id!r} is not in this plan") from None
 
     def _open_goal(self, goal_id: str) -> Goal:
+        goal_id = normalise_code(goal_id)
         self._refuse_if_closed()
         goal = self.goal(goal_id)
         if goal_id in self.goal_outcomes:

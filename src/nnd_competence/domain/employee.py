@@ -16,7 +16,14 @@ from pydantic import Field
 from nnd_competence.domain.aggregate import Aggregate, DomainEvent
 from nnd_competence.domain.errors import AlreadyExists, EmployeeHasLeft, InvalidValue, NotFound
 from nnd_competence.domain.ids import employee_id
-from nnd_competence.domain.values import Code, Context, EmployeeNumber, Frozen, Text
+from nnd_competence.domain.values import (
+    Code,
+    Context,
+    EmployeeNumber,
+    Frozen,
+    Text,
+    normalise_employee_number,
+)
 
 
 class PersonalDetails(Frozen):
@@ -116,6 +123,7 @@ class Employee(Aggregate):
         start_date: date,
         personal: PersonalDetails | None = None,
     ) -> Employee:
+        employee_number = normalise_employee_number(employee_number)
         employee = cls(employee_id(employee_number))
         employee.trigger(
             EmployeeHired,

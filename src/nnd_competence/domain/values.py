@@ -46,6 +46,14 @@ def _code(value: str) -> str:
     return value
 
 
+def normalise_code(value: str) -> str:
+    """The stored spelling of a code or id (upper-case); ``InvalidValue`` if malformed."""
+    try:
+        return _code(value)
+    except ValueError as error:
+        raise InvalidValue(str(error)) from None
+
+
 def _non_empty(value: str) -> str:
     value = normalise_text(value)
     if not value:
