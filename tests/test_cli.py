@@ -6,7 +6,6 @@ leave the store exactly as it was.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import digest
 from nnd_competence.adapters.cli.main import main
 
 HR = "10001:hr"
@@ -42,15 +42,6 @@ def run_in_process(
     out, err = capsys.readouterr()
     code = stop.value.code
     return (code if isinstance(code, int) else 1), out, err
-
-
-def digest(path: Path) -> str:
-    """The store's content as SQLite sees it (events and views)."""
-    import sqlite3
-
-    with sqlite3.connect(path) as db:
-        dump = "\n".join(db.iterdump())
-    return hashlib.sha256(dump.encode()).hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -3,19 +3,17 @@ change, export → import round trips, and clear errors for what cannot be read.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cli_helpers import cli, digest
 from conftest import ACTORS, CATALOGUE, T0
 from nnd_competence import CompetenceStore, open_store
-from nnd_competence.adapters.cli.main import main
 from nnd_competence.adapters.moodle_framework import (
     HEADERS,
     read_framework_csv,
@@ -330,19 +328,6 @@ def test_no_text_crashes_the_reader(data: str | bytes) -> None:
 
 
 # --- the command line -------------------------------------------------------------------
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as stop:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = stop.value.code
-    return (code if isinstance(code, int) else 1), out, err
-
-
-def digest(path: Path) -> str:
-    with sqlite3.connect(path) as db:
-        return hashlib.sha256("\n".join(db.iterdump()).encode()).hexdigest()
-
-
 OFFICER = ["--actor", "90002:competence_officer"]
 
 

@@ -10,13 +10,11 @@ restarts it, and checks that every record arrived and none was stored twice.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -30,9 +28,9 @@ from typing import Any
 
 import pytest
 
+from cli_helpers import cli, digest
 from conftest import ACTORS, CATALOGUE, T0, hire_operator
 from nnd_competence import CompetenceStore, open_store
-from nnd_competence.adapters.cli.main import main
 from nnd_competence.adapters.outbound_sinks import (
     CSV_COLUMNS,
     FileDropSink,
@@ -522,19 +520,6 @@ def test_sink_specs_and_headers(tmp_path: Path) -> None:
 
 
 # --- the command line -------------------------------------------------------------------------
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as stop:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = stop.value.code
-    return (code if isinstance(code, int) else 1), out, err
-
-
-def digest(path: Path) -> str:
-    with sqlite3.connect(path) as db:
-        return hashlib.sha256("\n".join(db.iterdump()).encode()).hexdigest()
-
-
 @pytest.fixture
 def store_file(tmp_path: Path) -> Path:
     path = tmp_path / "store.sqlite"

@@ -3,10 +3,8 @@ recorded, unknown people and activities listed, re-imports changing nothing."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cli_helpers import cli, digest
 from conftest import ACTORS, CATALOGUE, T0, hire_operator
 from nnd_competence import CompetenceStore, open_store
-from nnd_competence.adapters.cli.main import main
 from nnd_competence.adapters.xapi import parse_mapping, parse_statements, read_mapping
 from nnd_competence.application import commands as c
 from nnd_competence.application.clock import FixedClock
@@ -410,19 +408,6 @@ def test_no_mapping_crashes_the_mapping_reader(document: Any) -> None:
 
 
 # --- the command line -------------------------------------------------------------------
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as stop:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = stop.value.code
-    return (code if isinstance(code, int) else 1), out, err
-
-
-def digest(path: Path) -> str:
-    with sqlite3.connect(path) as db:
-        return hashlib.sha256("\n".join(db.iterdump()).encode()).hexdigest()
-
-
 @pytest.fixture
 def academy_file(tmp_path: Path) -> Path:
     path = tmp_path / "store.sqlite"
