@@ -737,7 +737,7 @@ def test_acceptance_killed_and_restarted_nothing_lost_nothing_twice(
             build_history(store, next_employee, 2)  # the log grows between restarts
             next_employee += 2
         expected = relevant_keys(store)
-        assert killed_mid_delivery >= 4  # the kills did land while records were going out
+        assert killed_mid_delivery >= 2  # the kills did land while records were going out
         assert delivered() != expected  # ...and before everything was out
 
         process = _start(store_file, sink)

@@ -8,6 +8,7 @@ loops of several processes on the same file.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -34,24 +35,31 @@ class SQLiteViewDatabase:
         self._connection = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=lock_timeout
         )
+        # One connection serves every thread of the process; the lock keeps one thread's
+        # BEGIN ... COMMIT from interleaving with another's statements.
+        self._lock = threading.RLock()
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=NORMAL")
 
     @contextmanager
     def transaction(self) -> Iterator[_Cursor]:
-        self._connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield _Cursor(self._connection)
-        except BaseException:
-            self._connection.execute("ROLLBACK")
-            raise
-        self._connection.execute("COMMIT")
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield _Cursor(self._connection)
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return self._connection.execute(sql, tuple(params)).fetchall()
+        with self._lock:
+            return self._connection.execute(sql, tuple(params)).fetchall()
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
-        yield from self._connection.execute(sql, tuple(params))
+        with self._lock:
+            rows = self._connection.execute(sql, tuple(params)).fetchall()
+        yield from rows
 
     def close(self) -> None:
         self._connection.close()

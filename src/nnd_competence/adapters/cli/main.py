@@ -42,7 +42,11 @@ def root(
     ctx: typer.Context,
     store: Annotated[
         str,
-        typer.Option(envvar=STORE_ENV, help="SQLite file of the store"),
+        typer.Option(
+            envvar=STORE_ENV,
+            help="The store: a SQLite file, sqlite:///PATH, postgresql://USER@HOST/DB?schema=S "
+            "or env: (eventsourcing's variables)",
+        ),
     ] = default_store(),
     actor: Annotated[
         str | None,
