@@ -16,6 +16,7 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from nnd_competence.api import CompetenceStore, open_store
 from nnd_competence.application.commands import Command
@@ -41,7 +42,11 @@ _ROLE_ALIASES = {
 
 
 def parse_actor(text: str, on_behalf_of: str | None = None) -> Actor:
-    number, _, role_text = text.partition(":")
+    number, colon, role_text = text.partition(":")
+    if not colon:
+        raise InvalidValue(
+            f"--actor {text!r}: write EMPLOYEE_NUMBER:ROLE, e.g. 10001:hr or 10001:line_manager"
+        )
     role_text = role_text.strip().lower().replace("-", "_")
     try:
         role = _ROLE_ALIASES.get(role_text) or Role(role_text)
@@ -100,4 +105,4 @@ def default_store() -> str:
 
 
 def done(message: str) -> None:
-    console.print(f"[green]✓[/green] {message}", highlight=False)
+    console.print(f"[green]✓[/green] {escape(message)}", highlight=False)

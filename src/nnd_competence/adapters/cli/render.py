@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
+from rich.markup import escape
 from rich.table import Table
 
 from nnd_competence.adapters.cli.context import console
@@ -28,9 +29,10 @@ class Format(StrEnum):
 def _table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     table = Table(title=title, title_justify="left", header_style="bold")
     for i, header in enumerate(headers):
-        table.add_column(header, justify="left" if i < 2 else "right", overflow="fold")
+        numeric = bool(rows) and all(isinstance(row[i], int | float) for row in rows)
+        table.add_column(header, justify="right" if numeric else "left", overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*("" if v is None else escape(str(v)) for v in row))
     console.print(table)
 
 
@@ -212,7 +214,7 @@ def conversations(report: ConversationReport, fmt: Format, detail: bool) -> None
         "employee_conversation",
         "goal_and_development_1",
         "goal_and_development_2",
-        "follow_ups_held",
+        "extra_follow_ups_held",
     ]
     detail_rows = [
         (
@@ -301,10 +303,11 @@ def audit(entries: list[AuditEntry], fmt: Format, title: str) -> None:
                 who += f" via {e.via}"
             effective = f" effective {e.effective_on}" if e.effective_on else ""
             console.print(
-                f"{e.recorded_at_oslo}{effective}  {who}  [cyan]{e.event}[/cyan] "
+                f"{e.recorded_at_oslo}{effective}  {escape(who)}  [cyan]{e.event}[/cyan] "
                 f"({e.aggregate} v{e.version})",
                 highlight=False,
             )
             details = e.describe()
             if details:
-                console.print(f"    {details}", highlight=False, soft_wrap=True)
+                # escape: "[safety]" is data, not rich markup
+                console.print(f"    {escape(details)}", highlight=False, soft_wrap=True)
