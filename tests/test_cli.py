@@ -307,7 +307,10 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert digest(populated) == before
 
 
-def test_missing_actor_is_refused(populated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_actor_is_refused(
+    populated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("NND_COMPETENCE_ACTOR", raising=False)
     before = digest(populated)
     code, _, err = run_in_process(
         capsys, populated, "employee", "confirm", "10002", "--on", "2026-02-01", actor=None

@@ -37,6 +37,16 @@ def _unit(value: str | None) -> str | None:
     return normalise_text(value).upper() if value else None
 
 
+def _check_scope(store: CompetenceStore, unit: str | None, employee: str | None) -> None:
+    """An unknown unit or employee is a typing error, not an empty report."""
+    if employee is not None and not store.employee_exists(employee):
+        raise InvalidValue(f"--employee {employee}: no such employee is registered")
+    if unit is not None and not store.views.query(
+        "SELECT 1 FROM gap_assignment WHERE unit = ? LIMIT 1", (unit,)
+    ):
+        raise InvalidValue(f"--unit {unit}: no employee has ever been in that unit")
+
+
 def progress_bar(description: str) -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
@@ -73,6 +83,7 @@ def gaps(
     day = _date(as_of, "--as-of")
     with state(ctx).open() as store:
         _catch_up(store)
+        _check_scope(store, _unit(unit), _unit(employee))
         report = store.gap_report(
             day,
             unit=_unit(unit),
@@ -94,6 +105,7 @@ def completion(
     day = _date(as_of, "--as-of")
     with state(ctx).open() as store:
         _catch_up(store)
+        _check_scope(store, _unit(unit), None)
         report = store.completion_report(day, year=year, unit=_unit(unit))
     render.completion(report, fmt)
 
@@ -111,6 +123,7 @@ def conversations(
     day = _date(as_of, "--as-of")
     with state(ctx).open() as store:
         _catch_up(store)
+        _check_scope(store, _unit(unit), None)
         report = store.conversation_report(day, year=year, unit=_unit(unit))
     render.conversations(report, fmt, detail)
 
@@ -126,7 +139,10 @@ def audit(
 ) -> None:
     """The full history of one employee (or of one actor's actions), oldest first."""
     if (employee_number is None) == (by is None):
-        raise InvalidValue("give an employee number, or --by NUMBER for one actor's actions")
+        raise InvalidValue(
+            "give either an employee number (their history) or --by NUMBER (one actor's "
+            "actions), not both"
+        )
     with state(ctx).open() as store:
         if employee_number is not None:
             number = _unit(employee_number) or ""
