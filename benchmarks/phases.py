@@ -333,7 +333,7 @@ def snapshot_loads(store: CompetenceStore, count: int = 50) -> SnapshotLoads | N
     if snapshot_store is None:
         return None
     rows = store.views.query(
-        "SELECT p.aggregate_id, MAX(p.version) FROM audit_position p "
+        "SELECT p.aggregate_id, MAX(p.version) FROM audit_event p "
         "JOIN audit_owner o ON o.aggregate_id = p.aggregate_id AND o.kind = 'employee' "
         "GROUP BY p.aggregate_id ORDER BY 2 DESC, 1 LIMIT ?",
         (count,),

@@ -3,6 +3,8 @@
     python -m benchmarks.probe floor LOCATION [PAGE_SIZE]
     python -m benchmarks.probe rebuild LOCATION [PAGE_SIZE]
 
+PAGE_SIZE defaults to the library's rebuild page (``REBUILD_PAGE_SIZE``) for both.
+
 Prints one JSON object: events, seconds, peak resident memory and the resident memory
 sampled after opening the store and at every tenth of the way.
 
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from nnd_competence import open_store
+from nnd_competence.api import REBUILD_PAGE_SIZE
 
 
 def _rss_mib() -> float:
@@ -100,7 +103,8 @@ def rebuild(location: str, page_size: int) -> dict[str, Any]:
 
 def main(argv: list[str]) -> None:
     what, location = argv[0], argv[1]
-    page_size = int(argv[2]) if len(argv) > 2 else 1000
+    # Both read the log in the pages a rebuild uses, so the floor is read the same way.
+    page_size = int(argv[2]) if len(argv) > 2 else REBUILD_PAGE_SIZE
     measure = {"floor": floor, "rebuild": rebuild}[what]
     print(json.dumps(measure(location, page_size)))
 

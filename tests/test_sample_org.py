@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,114 @@ def test_same_seed_gives_the_same_reports(
         ]
     assert calls[-1] == (summary.commands, summary.commands)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+# --- the gap report's query against a plain reading of the same views ------------------
+def _reference_gap_rows(
+    store: CompetenceStore, as_of: date, unit: str | None, horizon_days: int
+) -> tuple[list[tuple[object, ...]], dict[str, tuple[int, ...]]]:
+    """The gap report computed the slow, obvious way: every active person, their merged
+    profile requirements, their holding, judged for the day, in Python."""
+    day = as_of.isoformat()
+    horizon = as_of + timedelta(days=horizon_days)
+    db = store.views
+    people = [
+        (u, n, p)
+        for n, u, p in db.query(
+            "SELECT e.employee_number, a.unit, a.position FROM gap_employee e "
+            "JOIN gap_assignment a ON a.employee_number = e.employee_number "
+            "WHERE e.start_date <= ? AND (e.end_date IS NULL OR e.end_date >= ?) "
+            "AND a.effective_from = (SELECT MAX(effective_from) FROM gap_assignment x "
+            "WHERE x.employee_number = e.employee_number AND x.effective_from <= ?)",
+            (day, day, day),
+        )
+        if unit is None or u == unit
+    ]
+    profiles: dict[tuple[str, str], dict[str, int]] = {}
+    for position, where, code, level in db.query(
+        "SELECT r.position, r.unit, r.competence_code, r.level FROM gap_requirement r "
+        "JOIN gap_competence c ON c.code = r.competence_code WHERE c.withdrawn = 0"
+    ):
+        profiles.setdefault((position, where), {})[code] = level
+    holdings = {
+        (n, code): (level, until)
+        for n, code, level, until in db.query(
+            "SELECT employee_number, competence_code, level, valid_until FROM gap_holding"
+        )
+    }
+    rows, units = [], {}
+    for u, number, position in sorted(people):
+        required: dict[str, int] = {}
+        for key in ((position, "*"), ("*", u), (position, u)):
+            for code, level in profiles.get(key, {}).items():
+                required[code] = max(level, required.get(code, 0))
+        e, r, m, counts = units.get(u, (0, 0, 0, Counter()))
+        e += 1
+        for code, level_required in sorted(required.items()):
+            r += 1
+            level, until = holdings.get((number, code), (0, None))
+            valid_until = date.fromisoformat(until) if until else None
+            if level == 0:
+                status = GapStatus.MISSING
+            elif valid_until is not None and valid_until < as_of:
+                status, level = GapStatus.EXPIRED, 0
+            elif level < level_required:
+                status = GapStatus.BELOW_LEVEL
+            elif valid_until is not None and valid_until <= horizon:
+                status = GapStatus.EXPIRING
+            else:
+                m += 1
+                continue
+            if status is GapStatus.EXPIRING:
+                m += 1
+            counts[status] += 1
+            rows.append((u, number, position, code, level_required, level, status, valid_until))
+        units[u] = (e, r, m, counts)
+    summary = {
+        u: (e, r, m, *(counts[s] for s in GapStatus)) for u, (e, r, m, counts) in units.items()
+    }
+    return rows, summary
+
+
+@pytest.mark.parametrize(
+    ("as_of", "unit", "horizon_days"),
+    [
+        (SAMPLE_AS_OF, None, 90),
+        (SAMPLE_AS_OF, None, 0),
+        (SAMPLE_AS_OF, None, 400),
+        (date(SAMPLE_YEAR, 2, 1), None, 90),
+        (date(SAMPLE_YEAR + 3, 1, 1), None, 30),
+        (SAMPLE_AS_OF, "first-unit", 90),
+    ],
+)
+def test_gap_report_equals_a_plain_reading_of_the_views(
+    store: CompetenceStore, as_of: date, unit: str | None, horizon_days: int
+) -> None:
+    if unit == "first-unit":
+        unit = UNITS[1].code
+    report = store.gap_report(as_of, unit=unit, expiring_within_days=horizon_days)
+    rows, summary = _reference_gap_rows(store, as_of, unit, horizon_days)
+    assert rows, "the sample has gaps on every one of these days"
+    assert [
+        (
+            r.unit,
+            r.employee_number,
+            r.position,
+            r.competence_code,
+            r.required_level,
+            r.held_level,
+            r.status,
+            r.valid_until,
+        )
+        for r in report.rows
+    ] == rows
+    assert {
+        s.unit: (
+            s.employees,
+            s.requirements,
+            s.met,
+            *(getattr(s, status.value) for status in GapStatus),
+        )
+        for s in report.units
+    } == summary
+    assert [s.unit for s in report.units] == sorted(summary)

@@ -15,6 +15,9 @@ from typing import Any
 
 from nnd_competence.application.ports import Row
 
+#: Page cache of the views' connection, in KiB.
+VIEW_CACHE_KIB = 65536
+
 
 class _Cursor:
     def __init__(self, connection: sqlite3.Connection) -> None:
@@ -40,6 +43,10 @@ class SQLiteViewDatabase:
         self._lock = threading.RLock()
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=NORMAL")
+        # Catch-up reads and writes view rows all over tables that reach millions of rows
+        # (the audit index has one per event); SQLite's default 2 MB page cache would make
+        # most of those a trip to the OS. 64 MB bounds the memory a store process may use.
+        self._connection.execute(f"PRAGMA cache_size=-{VIEW_CACHE_KIB}")
 
     @contextmanager
     def transaction(self) -> Iterator[_Cursor]:

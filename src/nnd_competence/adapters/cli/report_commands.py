@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from nnd_competence.adapters.cli import render
 from nnd_competence.adapters.cli.context import CliState, console, done, state
 from nnd_competence.adapters.cli.render import Format
-from nnd_competence.api import CompetenceStore
+from nnd_competence.api import REBUILD_PAGE_SIZE, CompetenceStore
 from nnd_competence.domain.errors import InvalidValue
 from nnd_competence.domain.values import normalise_text
 
@@ -159,7 +159,7 @@ def audit(
 
 def rebuild(
     ctx: typer.Context,
-    page_size: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
+    page_size: Annotated[int, typer.Option(min=1, max=100_000)] = REBUILD_PAGE_SIZE,
 ) -> None:
     """Empty every view and replay the whole log into it (resumes if interrupted)."""
     with state(ctx).open() as store:

@@ -11,7 +11,7 @@ equal (events of one command share the command's timestamp).
 from __future__ import annotations
 
 from nnd_competence.application.ports import ViewDatabase
-from nnd_competence.application.projections.engine import Page, Projection, Table
+from nnd_competence.application.projections.engine import Handler, Page, Projection, Table
 from nnd_competence.domain import competence_plan as cp
 from nnd_competence.domain import employee as emp
 from nnd_competence.domain import training_request as tr
@@ -22,34 +22,46 @@ OWNER = Table(
     (("aggregate_id", "TEXT"), ("employee_number", "TEXT"), ("kind", "TEXT")),
     ("aggregate_id",),
     indexes=(("employee_number",),),
+    by_aggregate="*",
+    lasting=True,
 )
 
-
+#: One row per event of an employee's aggregates, keyed by its log position: rows are
+#: appended in key order (cheap to write at any size) and found by employee number.
 POSITION = Table(
-    "audit_position",
+    "audit_event",
     (
+        ("notification_id", "INTEGER"),
+        ("employee_number", "TEXT"),
         ("aggregate_id", "TEXT"),
         ("version", "INTEGER"),
-        ("notification_id", "INTEGER"),
     ),
-    ("aggregate_id", "version"),
+    ("notification_id",),
+    indexes=(("employee_number",),),
 )
 
 
 class AuditIndexProjection(Projection):
     name = "audit_index"
     tables = (OWNER, POSITION)
+    retired_tables = ("audit_position",)
 
-    def handle(self, event: DomainEvent, page: Page) -> None:
-        super().handle(event, page)
+    def handlers_for(self, event_class: type) -> list[Handler]:
+        # Every event of an employee's aggregates is indexed, after the event's own
+        # handler (which may be the one that makes the aggregate theirs).
+        return [*super().handlers_for(event_class), self._index]
+
+    def _index(self, event: DomainEvent, page: Page) -> None:
         aggregate_id = str(event.originator_id)
-        if page.get(OWNER.name, aggregate_id) is not None:
+        owner = page.get(OWNER.name, aggregate_id)
+        if owner is not None:
             page.put(
                 POSITION.name,
                 {
+                    "notification_id": page.notification_id,
+                    "employee_number": owner["employee_number"],
                     "aggregate_id": aggregate_id,
                     "version": event.originator_version,
-                    "notification_id": page.notification_id,
                 },
             )
 
@@ -79,8 +91,7 @@ def aggregates_of(db: ViewDatabase, employee_number: str) -> list[str]:
 def log_positions(db: ViewDatabase, employee_number: str) -> dict[tuple[str, int], int]:
     """(aggregate id, version) → notification id, for every indexed event of the employee."""
     rows = db.query(
-        "SELECT p.aggregate_id, p.version, p.notification_id FROM audit_position p "
-        "JOIN audit_owner o ON o.aggregate_id = p.aggregate_id WHERE o.employee_number = ?",
+        "SELECT aggregate_id, version, notification_id FROM audit_event WHERE employee_number = ?",
         (employee_number,),
     )
     return {(a, int(v)): int(n) for a, v, n in rows}

@@ -27,11 +27,13 @@ PLAN = Table(
     (("plan_id", T), ("employee_number", T), ("year", INT), ("follow_ups_held", INT)),
     ("plan_id",),
     indexes=(("year",),),
+    by_aggregate=cp.CompetencePlan.__name__,
 )
 CONVERSATION_KIND = Table(
     "comp_conversation_kind",
     (("plan_id", T), ("conversation_id", T), ("kind", T)),
     ("plan_id", "conversation_id"),
+    by_aggregate=cp.CompetencePlan.__name__,
 )
 GOAL = Table(
     "comp_goal",
@@ -47,6 +49,7 @@ GOAL = Table(
     ),
     ("plan_id", "goal_id"),
     indexes=(("year",),),
+    by_aggregate=cp.CompetencePlan.__name__,
 )
 REQUEST = Table(
     "comp_request",
@@ -63,6 +66,7 @@ REQUEST = Table(
     ),
     ("request_id",),
     indexes=(("employee_number",),),
+    by_aggregate=tr.TrainingRequest.__name__,
 )
 
 FOLLOW_UP_KINDS = {

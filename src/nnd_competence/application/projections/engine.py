@@ -15,17 +15,31 @@ views as an uninterrupted one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 from typing import Any, ClassVar
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.utils import TopicError, resolve_topic
 
 from nnd_competence.application.ports import ViewCursor, ViewDatabase
 from nnd_competence.domain.aggregate import DomainEvent
 
 TRACKING_TABLE = "nnd_view_tracking"
+SCHEMA_TABLE = "nnd_view_schema"
 _MISSING = object()
+#: Bound parameters per ``IN (...)`` list when a page pre-loads its rows.
+_PRELOAD_CHUNK = 500
+#: Rows of ``lasting`` tables a runner remembers across pages, per table (bounded, so a
+#: rebuild's memory does not grow with the log).
+LASTING_ROWS = 50_000
+
+
+Key = tuple[Any, ...]
+RowDict = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -34,22 +48,55 @@ class Table:
     columns: tuple[tuple[str, str], ...]  # (name, "TEXT" | "INTEGER")
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
+    #: The first key column holds the id of the aggregate whose events read and write the
+    #: row: the name of that aggregate's class, or ``"*"`` for any. A page then loads the
+    #: rows its events may read with one query per table (``Page.preload``).
+    by_aggregate: str | None = None
+    #: A row never changes once written (it is a fact derived from one event), so the
+    #: runner may remember it across pages.
+    lasting: bool = False
 
     @property
+    def keyed_by_rowid(self) -> bool:
+        """SQLite makes a single INTEGER primary key the table's own row id."""
+        return len(self.key) == 1 and dict(self.columns)[self.key[0]] == "INTEGER"
+
+    @cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c for c, _ in self.columns)
 
     def ddl(self, dialect: str = "sqlite") -> list[str]:
         cols = ", ".join(f"{n} {column_type(t, dialect)}" for n, t in self.columns)
-        statements = [
+        create = (
             f"CREATE TABLE IF NOT EXISTS {self.name} ({cols}, PRIMARY KEY ({', '.join(self.key)}))"
-        ]
+        )
+        if dialect == "sqlite" and not self.keyed_by_rowid:
+            # Rows stored in key order in one B-tree: a lookup or an upsert by key is one
+            # descent, not one in the key's index and another in the table.
+            create += " WITHOUT ROWID"
+        statements = [create]
         for i, index in enumerate(self.indexes):
             statements.append(
                 f"CREATE INDEX IF NOT EXISTS {self.name}_ix{i} ON {self.name} ({', '.join(index)})"
             )
         return statements
 
+    @cached_property
+    def row_values(self) -> Callable[[RowDict], tuple[Any, ...]]:
+        """A row's values in column order (a C-level getter: flushing is per row)."""
+        getter = itemgetter(*self.column_names)
+        if len(self.column_names) == 1:
+            return lambda row: (getter(row),)
+        return getter
+
+    @cached_property
+    def row_key(self) -> Callable[[RowDict], Key]:
+        getter = itemgetter(*self.key)
+        if len(self.key) == 1:
+            return lambda row: (getter(row),)
+        return getter
+
+    @cached_property
     def upsert_sql(self) -> str:
         names = self.column_names
         updates = [n for n in names if n not in self.key]
@@ -61,10 +108,12 @@ class Table:
             return sql + "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
         return sql + "DO NOTHING"
 
+    @cached_property
     def select_sql(self) -> str:
         where = " AND ".join(f"{k} = ?" for k in self.key)
         return f"SELECT {', '.join(self.column_names)} FROM {self.name} WHERE {where}"
 
+    @cached_property
     def delete_sql(self) -> str:
         where = " AND ".join(f"{k} = ?" for k in self.key)
         return f"DELETE FROM {self.name} WHERE {where}"
@@ -79,60 +128,121 @@ def column_type(declared: str, dialect: str) -> str:
     return declared
 
 
-Key = tuple[Any, ...]
-RowDict = dict[str, Any]
-
-
 class Page:
     """The pending changes of one page, on top of what is stored.
 
     Reads see the page's own writes first, so handlers can read-modify-write rows as if
-    each event were applied alone.
+    each event were applied alone. Rows read from the store are kept apart from rows
+    written, so only what changed is written back.
     """
 
-    def __init__(self, cursor: ViewCursor, tables: dict[str, Table]) -> None:
+    def __init__(
+        self,
+        cursor: ViewCursor,
+        tables: dict[str, Table],
+        lasting: dict[str, dict[Key, RowDict | None]] | None = None,
+    ) -> None:
         self._cursor = cursor
         self._tables = tables
-        self._rows: dict[str, dict[Key, RowDict | None]] = {name: {} for name in tables}
+        self._dirty: dict[str, dict[Key, RowDict | None]] = {name: {} for name in tables}
+        self._stored: dict[str, dict[Key, RowDict | None]] = {name: {} for name in tables}
+        for name, spec in tables.items():
+            if spec.lasting and lasting is not None:
+                # Shared: what was read from the store stays true whatever this page does.
+                self._stored[name] = lasting.setdefault(name, {})
+        #: Per table, first-key values whose stored rows are all in ``_stored`` already.
+        self._complete: dict[str, set[Any]] = {name: set() for name in tables}
         #: Position in the log of the event being applied (for views that index the log).
         self.notification_id = 0
 
+    def preload(self, aggregate_ids: Mapping[str, Collection[str]]) -> None:
+        """Read, with one query per table and chunk, every stored row of the tables keyed
+        by aggregate that belongs to these aggregates (ids per aggregate class name): a
+        page's handlers then find what they read in memory instead of running a query per
+        row."""
+        for name, spec in self._tables.items():
+            if spec.by_aggregate is None:
+                continue
+            stored = self._stored[name]
+            if spec.by_aggregate == "*":
+                ids = [i for kind in aggregate_ids.values() for i in kind if (i,) not in stored]
+            else:
+                ids = list(aggregate_ids.get(spec.by_aggregate, ()))
+            if not ids:
+                continue
+            width = len(spec.key)
+            for i in range(0, len(ids), _PRELOAD_CHUNK):
+                chunk = ids[i : i + _PRELOAD_CHUNK]
+                marks = ", ".join("?" for _ in chunk)
+                rows = self._cursor.execute(
+                    f"SELECT {', '.join(spec.column_names)} FROM {spec.name} "
+                    f"WHERE {spec.key[0]} IN ({marks})",
+                    chunk,
+                )
+                positions = [spec.column_names.index(k) for k in spec.key]
+                for row in rows:
+                    key = tuple(row[p] for p in positions) if width > 1 else (row[positions[0]],)
+                    stored[key] = dict(zip(spec.column_names, row, strict=True))
+            self._complete[name].update(ids)
+
+    def remember(self, lasting: dict[str, dict[Key, RowDict | None]]) -> None:
+        """After the page committed: keep the rows of lasting tables for the next page."""
+        for name, spec in self._tables.items():
+            if not spec.lasting:
+                continue
+            kept = lasting.setdefault(name, {})
+            kept.update(self._dirty[name])
+            if len(kept) > LASTING_ROWS:
+                kept.clear()
+
     def get(self, table: str, *key: Any) -> RowDict | None:
-        pending = self._rows[table]
-        row = pending.get(key, _MISSING)
+        """The row as the page sees it. Shared, not copied: change rows with ``put`` or
+        ``update`` only (a page handles every event of the log, so copies add up)."""
+        row = self._dirty[table].get(key, _MISSING)
         if row is _MISSING:
-            spec = self._tables[table]
-            found = self._cursor.execute(spec.select_sql(), key)
-            row = dict(zip(spec.column_names, found[0], strict=True)) if found else None
-            pending[key] = row
-        return None if row is None else dict(row)  # type: ignore[call-overload]
+            stored = self._stored[table]
+            row = stored.get(key, _MISSING)
+            if row is _MISSING:
+                if key[0] in self._complete[table]:
+                    row = None
+                else:
+                    spec = self._tables[table]
+                    found = self._cursor.execute(spec.select_sql, key)
+                    row = dict(zip(spec.column_names, found[0], strict=True)) if found else None
+                stored[key] = row
+        return row  # type: ignore[return-value]
 
     def put(self, table: str, row: RowDict) -> None:
+        """Write a whole row (every column; the dict is kept, not copied)."""
         spec = self._tables[table]
-        key = tuple(row[k] for k in spec.key)
-        self._rows[table][key] = {n: row.get(n) for n in spec.column_names}
+        if len(row) != len(spec.columns):
+            row = {n: row.get(n) for n in spec.column_names}
+        self._dirty[table][spec.row_key(row)] = row
 
     def update(self, table: str, *key: Any, **changes: Any) -> None:
         """Change some columns of an existing row; silently ignores a missing row."""
         row = self.get(table, *key)
         if row is not None:
-            row.update(changes)
-            self.put(table, row)
+            self._dirty[table][key] = {**row, **changes}
 
     def delete(self, table: str, *key: Any) -> None:
-        self._rows[table][key] = None
+        self._dirty[table][key] = None
 
     def flush(self) -> None:
-        for name, rows in self._rows.items():
+        for name, rows in self._dirty.items():
+            if not rows:
+                continue
             spec = self._tables[name]
-            upserts = [
-                tuple(row[n] for n in spec.column_names) for row in rows.values() if row is not None
-            ]
+            values = spec.row_values
+            upserts = [values(row) for row in rows.values() if row is not None]
             deletes = [key for key, row in rows.items() if row is None]
             if deletes:
-                self._cursor.executemany(spec.delete_sql(), deletes)
+                self._cursor.executemany(spec.delete_sql, deletes)
             if upserts:
-                self._cursor.executemany(spec.upsert_sql(), upserts)
+                self._cursor.executemany(spec.upsert_sql, upserts)
+
+
+Handler = Callable[[Any, Page], None]
 
 
 class Projection:
@@ -140,11 +250,23 @@ class Projection:
 
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
+    #: Tables earlier releases of this view kept; dropped when its schema changes.
+    retired_tables: ClassVar[tuple[str, ...]] = ()
+
+    def fingerprint(self) -> str:
+        """What the view's stored shape is; a change means its tables must be rebuilt."""
+        text = "\n".join(statement for t in self.tables for statement in t.ddl("sqlite"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def handle(self, event: DomainEvent, page: Page) -> None:
-        handler = getattr(self, "on_" + type(event).__name__, None)
-        if handler is not None:
+        for handler in self.handlers_for(type(event)):
             handler(event, page)
+
+    def handlers_for(self, event_class: type) -> list[Handler]:
+        """What applies an event of this class to the view (``on_<EventClassName>``);
+        asked once per class, so the fold does no name lookups per event."""
+        handler = getattr(self, "on_" + event_class.__name__, None)
+        return [] if handler is None else [handler]
 
 
 @dataclass
@@ -175,6 +297,9 @@ class ProjectionRunner:
         self.db = db
         self.projections = list(projections)
         self.tables: dict[str, Table] = {}
+        self._dispatch: dict[type, list[tuple[str, Handler]]] = {}
+        self._lasting: dict[str, dict[Key, RowDict | None]] = {}
+        self._kinds: dict[str, str] = {}
         for projection in self.projections:
             for table in projection.tables:
                 self.tables[table.name] = table
@@ -190,15 +315,46 @@ class ProjectionRunner:
                 f"(view_name {column_type('TEXT', dialect)} PRIMARY KEY, "
                 f"position {position_type} NOT NULL, rebuilding INTEGER NOT NULL)"
             )
-            for table in self.tables.values():
-                for statement in table.ddl(dialect):
-                    cur.execute(statement)
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} "
+                f"(view_name {column_type('TEXT', dialect)} PRIMARY KEY, "
+                f"fingerprint {column_type('TEXT', dialect)} NOT NULL)"
+            )
+            stored: dict[str, str] = {
+                str(n): str(f)
+                for n, f in cur.execute(f"SELECT view_name, fingerprint FROM {SCHEMA_TABLE}")
+            }
+            applied: dict[str, int] = {
+                str(n): int(p)
+                for n, p in cur.execute(f"SELECT view_name, position FROM {TRACKING_TABLE}")
+            }
             for projection in self.projections:
+                fingerprint = projection.fingerprint()
+                known = stored.get(projection.name)
+                # A view whose tables changed shape since it was filled (or that was filled
+                # before fingerprints were kept) starts again from an empty table.
+                if known != fingerprint and (known is not None or applied.get(projection.name)):
+                    for name in (*projection.retired_tables, *(t.name for t in projection.tables)):
+                        cur.execute(f"DROP TABLE IF EXISTS {name}")
+                    cur.execute(
+                        f"UPDATE {TRACKING_TABLE} SET position = 0, rebuilding = 1 "
+                        "WHERE view_name = ?",
+                        (projection.name,),
+                    )
+                for table in projection.tables:
+                    for statement in table.ddl(dialect):
+                        cur.execute(statement)
                 cur.execute(
                     f"INSERT INTO {TRACKING_TABLE} (view_name, position, rebuilding) "
                     "VALUES (?, 0, 0) ON CONFLICT (view_name) DO NOTHING",
                     (projection.name,),
                 )
+                if known != fingerprint:
+                    cur.execute(
+                        f"INSERT INTO {SCHEMA_TABLE} (view_name, fingerprint) VALUES (?, ?) "
+                        "ON CONFLICT (view_name) DO UPDATE SET fingerprint = excluded.fingerprint",
+                        (projection.name, fingerprint),
+                    )
 
     # --- positions ------------------------------------------------------------------
     def positions(self) -> dict[str, int]:
@@ -237,6 +393,7 @@ class ProjectionRunner:
             try:
                 positions = self._apply_page(notifications, positions)
             except ViewsBusy:
+                self._lasting.clear()
                 positions = self.positions()
                 continue
             result.pages += 1
@@ -260,19 +417,52 @@ class ProjectionRunner:
             if any(stored.get(name) != pos for name, pos in positions.items()):
                 # Someone else applied (part of) this page: start again from the store.
                 raise ViewsBusy("views were updated by another process; catch up again")
-            page = Page(cur, self.tables)
+            page = Page(cur, self.tables, self._lasting)
+            # Which aggregates the page touches is known from the stored records alone;
+            # each event is decoded only when it is applied, so a page never holds all
+            # of its events decoded at once.
+            ids: dict[str, set[str]] = {}
+            for notification in notifications:
+                kind = self._aggregate_kind(notification.topic)
+                ids.setdefault(kind, set()).add(str(notification.originator_id))
+            page.preload(ids)
+            behind = max(positions.values(), default=0)
             for notification in notifications:
                 event = self.mapper.to_domain_event(notification)
-                page.notification_id = notification.id
-                for projection in self.projections:
-                    if notification.id > positions[projection.name]:
-                        projection.handle(event, page)  # type: ignore[arg-type]
+                handlers = self._dispatch.get(type(event))
+                if handlers is None:
+                    handlers = self._handlers_for(type(event))
+                page.notification_id = position = notification.id
+                for name, handler in handlers:
+                    if position > behind or position > positions[name]:
+                        handler(event, page)
             page.flush()
             cur.executemany(
                 f"UPDATE {TRACKING_TABLE} SET position = ? WHERE view_name = ?",
                 [(last_id, p.name) for p in self.projections],
             )
+        page.remember(self._lasting)
         return {name: last_id for name in positions}
+
+    def _aggregate_kind(self, topic: str) -> str:
+        """The class name of the aggregate whose event is stored under ``topic``."""
+        kind = self._kinds.get(topic)
+        if kind is None:
+            try:
+                aggregate = getattr(resolve_topic(topic), "aggregate_type", None)
+            except TopicError:
+                aggregate = None  # decoding the event will say what is wrong
+            kind = self._kinds[topic] = aggregate.__name__ if aggregate is not None else ""
+        return kind
+
+    def _handlers_for(self, event_class: type) -> list[tuple[str, Handler]]:
+        handlers = [
+            (projection.name, handler)
+            for projection in self.projections
+            for handler in projection.handlers_for(event_class)
+        ]
+        self._dispatch[event_class] = handlers
+        return handlers
 
     # --- rebuilding -----------------------------------------------------------------
     def start_rebuild(self, names: Iterable[str] | None = None) -> None:
