@@ -332,10 +332,13 @@ def snapshot_loads(store: CompetenceStore, count: int = 50) -> SnapshotLoads | N
     snapshot_store = repository.snapshot_store
     if snapshot_store is None:
         return None
+    owner_id = (
+        "CAST(o.aggregate_id AS UUID)" if store.views.dialect == "postgres" else "o.aggregate_id"
+    )
     rows = store.views.query(
-        "SELECT p.aggregate_id, MAX(p.version) FROM audit_event p "
-        "JOIN audit_owner o ON o.aggregate_id = p.aggregate_id AND o.kind = 'employee' "
-        "GROUP BY p.aggregate_id ORDER BY 2 DESC, 1 LIMIT ?",
+        "SELECT o.aggregate_id, MAX(e.originator_version) FROM audit_owner o "
+        f"JOIN stored_events e ON e.originator_id = {owner_id} WHERE o.kind = 'employee' "
+        "GROUP BY o.aggregate_id ORDER BY 2 DESC, 1 LIMIT ?",
         (count,),
     )
     targets = [(UUID(r[0]), int(r[1])) for r in rows]

@@ -38,13 +38,13 @@ def test_a_view_of_an_older_shape_is_dropped_and_refilled(org: CompetenceStore, 
     org.catch_up()
     expected = view_snapshot(org)
     events = org.event_count()
-    assert _table_exists(org, "audit_event")
+    assert _table_exists(org, "audit_owner")
     with org.views.transaction() as cur:  # as an earlier release left it
         cur.execute(
             f"UPDATE {SCHEMA_TABLE} SET fingerprint = 'older' WHERE view_name = ?", ("audit_index",)
         )
         cur.execute("CREATE TABLE audit_position (aggregate_id TEXT, version INTEGER)")
-        cur.execute("DELETE FROM audit_event")
+        cur.execute("DELETE FROM audit_owner")
 
     runner = _reopen(org)
 

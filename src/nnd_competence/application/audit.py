@@ -53,18 +53,25 @@ def _flat(value: Any) -> str:
 
 
 def to_entry(event: DomainEvent, *, show_personal: bool = False) -> AuditEntry:
+    """The entry for one stored event.
+
+    Built with ``model_construct``: every value comes from an event that pydantic already
+    validated when it was read, with the types the entry declares, and validating them a
+    second time cost a fifth of an audit trail's time.
+    """
     details = event.model_dump(mode="json", exclude=_ENVELOPE)
     if not show_personal:
         for key in _PERSONAL & details.keys():
             if details[key] is not None:
                 details[key] = "(personal details recorded, masked)"
-    return AuditEntry(
+    actor = event.actor
+    return AuditEntry.model_construct(
         recorded_at=event.timestamp,
         recorded_at_oslo=oslo_text(event.timestamp),
         effective_on=event.effective_on,
-        actor=event.actor.employee_number,
-        role=event.actor.role.value,
-        on_behalf_of=event.actor.on_behalf_of,
+        actor=actor.employee_number,
+        role=actor.role.value,
+        on_behalf_of=actor.on_behalf_of,
         via=event.via,
         aggregate=event.aggregate_type.__name__,
         aggregate_id=event.originator_id,

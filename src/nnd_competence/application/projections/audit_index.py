@@ -1,17 +1,17 @@
-"""Which events belong to which employee, and where they stand in the log.
+"""Which aggregates belong to which employee.
 
 An employee's history spans their ``Employee`` aggregate, one ``CompetencePlan`` per year
 and any number of ``TrainingRequest`` aggregates. Only the first of these has an id
 derivable from the employee number; the index records the others as they are created,
-and the log position of every event of those aggregates, so the audit trail can put the
-events of several aggregates in the order they were stored even when their timestamps are
-equal (events of one command share the command's timestamp).
+so the audit trail can read the
+events of all of them from the log in one query, in the order they were stored, even
+when their timestamps are equal (events of one command share the command's timestamp).
 """
 
 from __future__ import annotations
 
-from nnd_competence.application.ports import ViewDatabase
-from nnd_competence.application.projections.engine import Handler, Page, Projection, Table
+from nnd_competence.application.ports import Row, ViewDatabase
+from nnd_competence.application.projections.engine import Page, Projection, Table
 from nnd_competence.domain import competence_plan as cp
 from nnd_competence.domain import employee as emp
 from nnd_competence.domain import training_request as tr
@@ -26,49 +26,18 @@ OWNER = Table(
     lasting=True,
 )
 
-#: One row per event of an employee's aggregates, keyed by its log position: rows are
-#: appended in key order (cheap to write at any size) and found by employee number.
-POSITION = Table(
-    "audit_event",
-    (
-        ("notification_id", "INTEGER"),
-        ("employee_number", "TEXT"),
-        ("aggregate_id", "TEXT"),
-        ("version", "INTEGER"),
-    ),
-    ("notification_id",),
-    indexes=(("employee_number",),),
-)
-
 
 class AuditIndexProjection(Projection):
     name = "audit_index"
-    tables = (OWNER, POSITION)
-    retired_tables = ("audit_position",)
-
-    def handlers_for(self, event_class: type) -> list[Handler]:
-        # Every event of an employee's aggregates is indexed, after the event's own
-        # handler (which may be the one that makes the aggregate theirs).
-        return [*super().handlers_for(event_class), self._index]
-
-    def _index(self, event: DomainEvent, page: Page) -> None:
-        aggregate_id = str(event.originator_id)
-        owner = page.get(OWNER.name, aggregate_id)
-        if owner is not None:
-            page.put(
-                POSITION.name,
-                {
-                    "notification_id": page.notification_id,
-                    "employee_number": owner["employee_number"],
-                    "aggregate_id": aggregate_id,
-                    "version": event.originator_version,
-                },
-            )
+    tables = (OWNER,)
+    #: ``audit_event`` held one row per event (its log position, by employee): the log's
+    #: own primary key finds an aggregate's events as fast, so it was dropped.
+    retired_tables = ("audit_position", "audit_event")
 
     def _own(self, page: Page, event: DomainEvent, number: str, kind: str) -> None:
         page.put(
             OWNER.name,
-            {"aggregate_id": str(event.originator_id), "employee_number": number, "kind": kind},
+            {"aggregate_id": page.aggregate_id, "employee_number": number, "kind": kind},
         )
 
     def on_EmployeeHired(self, e: emp.EmployeeHired, page: Page) -> None:
@@ -81,17 +50,32 @@ class AuditIndexProjection(Projection):
         self._own(page, e, e.employee_number, "training_request")
 
 
-def aggregates_of(db: ViewDatabase, employee_number: str) -> list[str]:
-    rows = db.query(
-        "SELECT aggregate_id FROM audit_owner WHERE employee_number = ?", (employee_number,)
-    )
-    return [r[0] for r in rows]
+#: The log position column of the event store's table, and the aggregate id of an owner
+#: row as the log's column holds it, as each recorder stores them.
+_NOTIFICATION_ID = {"sqlite": "rowid", "postgres": "notification_id"}
+#: (SQLite's recorder stores the hex digits alone, PostgreSQL's a ``uuid``.)
+_OWNER_ID = {
+    "sqlite": "REPLACE(o.aggregate_id, '-', '')",
+    "postgres": "CAST(o.aggregate_id AS UUID)",
+}
 
 
-def log_positions(db: ViewDatabase, employee_number: str) -> dict[tuple[str, int], int]:
-    """(aggregate id, version) → notification id, for every indexed event of the employee."""
-    rows = db.query(
-        "SELECT aggregate_id, version, notification_id FROM audit_event WHERE employee_number = ?",
+def indexed_events(db: ViewDatabase, employee_number: str, events_table: str) -> list[Row]:
+    """``(notification id, aggregate id, version, topic, state)`` of every stored event of
+    the aggregates the index knows as the employee's, in log order.
+
+    One query joining the index to the event log, which lives in the same database (and,
+    on PostgreSQL, the same schema) as the views: the log's primary key (aggregate id,
+    version) finds each aggregate's events, and the few hundred rows of a long history are
+    sorted by log position. Reading the log aggregate by aggregate took one round trip per
+    plan and training request (about 28 for a ten-year employee).
+    """
+    if not events_table.isidentifier():
+        raise ValueError(f"not a table name: {events_table!r}")
+    position = _NOTIFICATION_ID[db.dialect]
+    return db.query(
+        f"SELECT e.{position}, e.originator_id, e.originator_version, e.topic, e.state "
+        f"FROM audit_owner o JOIN {events_table} e ON e.originator_id = {_OWNER_ID[db.dialect]} "
+        f"WHERE o.employee_number = ? ORDER BY e.{position}",
         (employee_number,),
     )
-    return {(a, int(v)): int(n) for a, v, n in rows}

@@ -160,7 +160,7 @@ class CompetenceGapsProjection(Projection):
     def on_EmployeeHired(self, e: emp.EmployeeHired, page: Page) -> None:
         page.put(
             EMPLOYEE_ID.name,
-            {"aggregate_id": str(e.originator_id), "employee_number": e.employee_number},
+            {"aggregate_id": page.aggregate_id, "employee_number": e.employee_number},
         )
         page.put(
             EMPLOYEE.name,
@@ -186,7 +186,7 @@ class CompetenceGapsProjection(Projection):
         )
 
     def _number(self, page: Page, e: Any) -> str | None:
-        row = page.get(EMPLOYEE_ID.name, str(e.originator_id))
+        row = page.get(EMPLOYEE_ID.name, page.aggregate_id)
         return row["employee_number"] if row else None
 
     def on_EmployeeTransferred(self, e: emp.EmployeeTransferred, page: Page) -> None:

@@ -84,7 +84,7 @@ class CompletionProjection(Projection):
         page.put(
             PLAN.name,
             {
-                "plan_id": str(e.originator_id),
+                "plan_id": page.aggregate_id,
                 "employee_number": e.employee_number,
                 "year": e.year,
                 "follow_ups_held": 0,
@@ -95,14 +95,14 @@ class CompletionProjection(Projection):
         page.put(
             CONVERSATION_KIND.name,
             {
-                "plan_id": str(e.originator_id),
+                "plan_id": page.aggregate_id,
                 "conversation_id": e.conversation_id,
                 "kind": e.kind.value,
             },
         )
 
     def on_ConversationHeld(self, e: cp.ConversationHeld, page: Page) -> None:
-        plan_id = str(e.originator_id)
+        plan_id = page.aggregate_id
         kind = page.get(CONVERSATION_KIND.name, plan_id, e.conversation_id)
         plan = page.get(PLAN.name, plan_id)
         if kind and plan and kind["kind"] in FOLLOW_UP_KINDS:
@@ -127,19 +127,19 @@ class CompletionProjection(Projection):
         )
 
     def on_GoalAgreed(self, e: cp.GoalAgreed, page: Page) -> None:
-        self._goal(page, str(e.originator_id), e.goal, "open")
+        self._goal(page, page.aggregate_id, e.goal, "open")
 
     def on_GoalRevised(self, e: cp.GoalRevised, page: Page) -> None:
-        self._goal(page, str(e.originator_id), e.goal, "open")
+        self._goal(page, page.aggregate_id, e.goal, "open")
 
     def on_GoalClosed(self, e: cp.GoalClosed, page: Page) -> None:
-        page.update(GOAL.name, str(e.originator_id), e.goal_id, status=e.outcome.value)
+        page.update(GOAL.name, page.aggregate_id, e.goal_id, status=e.outcome.value)
 
     def on_TrainingNeedReported(self, e: tr.TrainingNeedReported, page: Page) -> None:
         page.put(
             REQUEST.name,
             {
-                "request_id": str(e.originator_id),
+                "request_id": page.aggregate_id,
                 "employee_number": e.employee_number,
                 "competence_code": e.competence_code,
                 "reason": e.reason.value,
@@ -152,7 +152,7 @@ class CompletionProjection(Projection):
         )
 
     def _status(self, page: Page, e: DomainEvent, status: tr.RequestStatus, **more: object) -> None:
-        page.update(REQUEST.name, str(e.originator_id), status=status.value, **more)
+        page.update(REQUEST.name, page.aggregate_id, status=status.value, **more)
 
     def on_TrainingRequestReceived(self, e: tr.TrainingRequestReceived, page: Page) -> None:
         self._status(page, e, tr.RequestStatus.RECEIVED)

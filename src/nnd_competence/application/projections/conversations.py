@@ -49,7 +49,7 @@ class ConversationsProjection(Projection):
         page.put(
             PLAN.name,
             {
-                "plan_id": str(e.originator_id),
+                "plan_id": page.aggregate_id,
                 "employee_number": e.employee_number,
                 "year": e.year,
                 "closed_on": None,
@@ -57,13 +57,13 @@ class ConversationsProjection(Projection):
         )
 
     def on_PlanClosed(self, e: cp.PlanClosed, page: Page) -> None:
-        page.update(PLAN.name, str(e.originator_id), closed_on=e.closed_on.isoformat())
+        page.update(PLAN.name, page.aggregate_id, closed_on=e.closed_on.isoformat())
 
     def on_ConversationScheduled(self, e: cp.ConversationScheduled, page: Page) -> None:
         page.put(
             CONVERSATION.name,
             {
-                "plan_id": str(e.originator_id),
+                "plan_id": page.aggregate_id,
                 "conversation_id": e.conversation_id,
                 "kind": e.kind.value,
                 "scheduled_for": e.scheduled_for.isoformat(),
@@ -74,7 +74,7 @@ class ConversationsProjection(Projection):
     def on_ConversationRescheduled(self, e: cp.ConversationRescheduled, page: Page) -> None:
         page.update(
             CONVERSATION.name,
-            str(e.originator_id),
+            page.aggregate_id,
             e.conversation_id,
             scheduled_for=e.scheduled_for.isoformat(),
         )
@@ -82,7 +82,7 @@ class ConversationsProjection(Projection):
     def on_ConversationHeld(self, e: cp.ConversationHeld, page: Page) -> None:
         page.update(
             CONVERSATION.name,
-            str(e.originator_id),
+            page.aggregate_id,
             e.conversation_id,
             held_on=e.held_on.isoformat(),
         )

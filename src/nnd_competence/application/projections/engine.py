@@ -152,8 +152,14 @@ class Page:
                 self._stored[name] = lasting.setdefault(name, {})
         #: Per table, first-key values whose stored rows are all in ``_stored`` already.
         self._complete: dict[str, set[Any]] = {name: set() for name in tables}
+        #: Per table, column changes to rows nobody has read yet: written as an ``UPDATE``
+        #: at flush time, so changing one column of a stored row costs no query of its own.
+        self._patches: dict[str, dict[Key, RowDict]] = {name: {} for name in tables}
         #: Position in the log of the event being applied (for views that index the log).
         self.notification_id = 0
+        #: The id of the aggregate whose event is being applied, as text (what view rows
+        #: hold): made once per event instead of once per handler that needs it.
+        self.aggregate_id = ""
 
     def preload(self, aggregate_ids: Mapping[str, Collection[str]]) -> None:
         """Read, with one query per table and chunk, every stored row of the tables keyed
@@ -210,6 +216,11 @@ class Page:
                     found = self._cursor.execute(spec.select_sql, key)
                     row = dict(zip(spec.column_names, found[0], strict=True)) if found else None
                 stored[key] = row
+            patches = self._patches[table]
+            if patches and key in patches:
+                changes = patches.pop(key)
+                if row is not None:
+                    row = self._dirty[table][key] = {**row, **changes}  # type: ignore[dict-item]
         return row  # type: ignore[return-value]
 
     def put(self, table: str, row: RowDict) -> None:
@@ -217,16 +228,35 @@ class Page:
         spec = self._tables[table]
         if len(row) != len(spec.columns):
             row = {n: row.get(n) for n in spec.column_names}
-        self._dirty[table][spec.row_key(row)] = row
+        key = spec.row_key(row)
+        self._dirty[table][key] = row
+        patches = self._patches[table]
+        if patches:
+            patches.pop(key, None)
 
     def update(self, table: str, *key: Any, **changes: Any) -> None:
-        """Change some columns of an existing row; silently ignores a missing row."""
-        row = self.get(table, *key)
+        """Change some columns of an existing row; silently ignores a missing row.
+
+        A row the page has not seen is not read: the change is kept and written as an
+        ``UPDATE`` (which, like this method, does nothing to a missing row) unless a later
+        read or write of the row takes it in first."""
+        row = self._dirty[table].get(key, _MISSING)
+        if row is _MISSING:
+            row = self._stored[table].get(key, _MISSING)
+            if row is _MISSING:
+                if key[0] in self._complete[table]:
+                    return
+                pending = self._patches[table].setdefault(key, {})
+                pending.update(changes)
+                return
         if row is not None:
-            self._dirty[table][key] = {**row, **changes}
+            self._dirty[table][key] = {**row, **changes}  # type: ignore[dict-item]
 
     def delete(self, table: str, *key: Any) -> None:
         self._dirty[table][key] = None
+        patches = self._patches[table]
+        if patches:
+            patches.pop(key, None)
 
     def flush(self) -> None:
         for name, rows in self._dirty.items():
@@ -240,6 +270,16 @@ class Page:
                 self._cursor.executemany(spec.delete_sql, deletes)
             if upserts:
                 self._cursor.executemany(spec.upsert_sql, upserts)
+        for name, patches in self._patches.items():
+            spec = self._tables[name]
+            by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+            for key, changes in patches.items():
+                columns = tuple(sorted(changes))
+                by_columns.setdefault(columns, []).append((*(changes[c] for c in columns), *key))
+            for columns, params in by_columns.items():
+                sets = ", ".join(f"{c} = ?" for c in columns)
+                where = " AND ".join(f"{k} = ?" for k in spec.key)
+                self._cursor.executemany(f"UPDATE {name} SET {sets} WHERE {where}", params)
 
 
 Handler = Callable[[Any, Page], None]
@@ -422,9 +462,14 @@ class ProjectionRunner:
             # each event is decoded only when it is applied, so a page never holds all
             # of its events decoded at once.
             ids: dict[str, set[str]] = {}
+            ids_text: dict[Any, str] = {}
             for notification in notifications:
+                originator_id = notification.originator_id
+                text = ids_text.get(originator_id)
+                if text is None:
+                    text = ids_text[originator_id] = str(originator_id)
                 kind = self._aggregate_kind(notification.topic)
-                ids.setdefault(kind, set()).add(str(notification.originator_id))
+                ids.setdefault(kind, set()).add(text)
             page.preload(ids)
             behind = max(positions.values(), default=0)
             for notification in notifications:
@@ -433,6 +478,7 @@ class ProjectionRunner:
                 if handlers is None:
                     handlers = self._handlers_for(type(event))
                 page.notification_id = position = notification.id
+                page.aggregate_id = ids_text[notification.originator_id]
                 for name, handler in handlers:
                     if position > behind or position > positions[name]:
                         handler(event, page)
