@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from nnd_competence.application.clock import oslo_text
 from nnd_competence.domain.aggregate import DomainEvent
@@ -52,34 +52,39 @@ def _flat(value: Any) -> str:
     return str(value)
 
 
-def to_entry(event: DomainEvent, *, show_personal: bool = False) -> AuditEntry:
-    """The entry for one stored event.
-
-    Built with ``model_construct``: every value comes from an event that pydantic already
-    validated when it was read, with the types the entry declares, and validating them a
-    second time cost a fifth of an audit trail's time.
-    """
+def _fields(event: DomainEvent, show_personal: bool) -> dict[str, Any]:
     details = event.model_dump(mode="json", exclude=_ENVELOPE)
     if not show_personal:
         for key in _PERSONAL & details.keys():
             if details[key] is not None:
                 details[key] = "(personal details recorded, masked)"
     actor = event.actor
-    return AuditEntry.model_construct(
-        recorded_at=event.timestamp,
-        recorded_at_oslo=oslo_text(event.timestamp),
-        effective_on=event.effective_on,
-        actor=actor.employee_number,
-        role=actor.role.value,
-        on_behalf_of=actor.on_behalf_of,
-        via=event.via,
-        aggregate=event.aggregate_type.__name__,
-        aggregate_id=event.originator_id,
-        version=event.originator_version,
-        event=type(event).__name__,
-        details=details,
-    )
+    return {
+        "recorded_at": event.timestamp,
+        "recorded_at_oslo": oslo_text(event.timestamp),
+        "effective_on": event.effective_on,
+        "actor": actor.employee_number,
+        "role": actor.role.value,
+        "on_behalf_of": actor.on_behalf_of,
+        "via": event.via,
+        "aggregate": event.aggregate_type.__name__,
+        "aggregate_id": event.originator_id,
+        "version": event.originator_version,
+        "event": type(event).__name__,
+        "details": details,
+    }
+
+
+def to_entry(event: DomainEvent, *, show_personal: bool = False) -> AuditEntry:
+    return AuditEntry.model_validate(_fields(event, show_personal))
+
+
+#: A whole trail is validated in one call: ``model_construct`` per entry, which skips
+#: validation, took longer than pydantic validating the list in its compiled core.
+_ENTRIES = TypeAdapter(list[AuditEntry])
 
 
 def entries(events: Iterator[Any] | list[Any], *, show_personal: bool = False) -> list[AuditEntry]:
-    return [to_entry(e, show_personal=show_personal) for e in events if isinstance(e, DomainEvent)]
+    return _ENTRIES.validate_python(
+        [_fields(e, show_personal) for e in events if isinstance(e, DomainEvent)]
+    )

@@ -25,7 +25,6 @@ from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
     ProjectorFunction,
-    project_aggregate,
 )
 from eventsourcing.persistence import JSONTranscoder, PersistenceError
 from eventsourcing.utils import get_topic
@@ -33,6 +32,7 @@ from eventsourcing.utils import get_topic
 from nnd_competence.application import commands as c
 from nnd_competence.application.clock import Clock, SystemClock, oslo_date
 from nnd_competence.application.event_codec import DateAsISO, PydanticMapper
+from nnd_competence.application.replay import replay
 from nnd_competence.application.snapshots import EMPLOYEE_SNAPSHOT_INTERVAL, snapshot_of
 from nnd_competence.application.use_case import Outcome, use_case
 from nnd_competence.domain import ids
@@ -84,6 +84,9 @@ class CompetenceApplication(Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "2000",
     }
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Employee: EMPLOYEE_SNAPSHOT_INTERVAL}
+    snapshotting_projectors: ClassVar[dict[type[Any], ProjectorFunction[Any, Any]]] = {
+        Employee: replay
+    }
 
     def __init__(
         self,
@@ -105,7 +108,7 @@ class CompetenceApplication(Application[UUID]):
         self,
         aggregate_id: UUID,
         version: int | None = None,
-        projector_func: ProjectorFunction[Any, Any] = project_aggregate,
+        projector_func: ProjectorFunction[Any, Any] | None = None,
     ) -> None:
         """Store a snapshot of the aggregate as recorded at ``version`` (default: latest).
 
@@ -120,7 +123,7 @@ class CompetenceApplication(Application[UUID]):
             raise RuntimeError("snapshotting is disabled (IS_SNAPSHOTTING_ENABLED)")
         try:
             aggregate: Aggregate = self.repository.get(
-                aggregate_id, version=version, projector_func=projector_func
+                aggregate_id, version=version, projector_func=projector_func or replay
             )
             snapshot = snapshot_of(aggregate)
             self.snapshots.put([snapshot])
@@ -136,18 +139,28 @@ class CompetenceApplication(Application[UUID]):
         return Context(actor=actor, recorded_at=now, today=oslo_date(now))
 
     # --- loading --------------------------------------------------------------------
-    def load(self, aggregate_id: UUID, kind: type[A], what: str) -> A:
+    def load(self, aggregate_id: UUID, kind: type[A], what: str, *, for_change: bool = True) -> A:
+        """The aggregate at its latest version. ``for_change=False`` (a use case that only
+        reads it) skips the cache's defensive copy: nothing is applied to it, so the
+        cached aggregate cannot be left holding changes a failed command never saved."""
         try:
-            aggregate: object = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(
+                aggregate_id, projector_func=replay, deepcopy_from_cache=for_change
+            )
         except AggregateNotFoundError:
             raise NotFound(f"{what} does not exist") from None
         if not isinstance(aggregate, kind):
             raise NotFound(f"{what} does not exist")
         return aggregate
 
-    def employee(self, employee_number: str) -> Employee:
+    def employee(self, employee_number: str, *, for_change: bool = True) -> Employee:
         employee_number = normalise_employee_number(employee_number)
-        return self.load(ids.employee_id(employee_number), Employee, f"employee {employee_number}")
+        return self.load(
+            ids.employee_id(employee_number),
+            Employee,
+            f"employee {employee_number}",
+            for_change=for_change,
+        )
 
     def plan(self, employee_number: str, year: int) -> CompetencePlan:
         employee_number = normalise_employee_number(employee_number)
@@ -516,7 +529,7 @@ class CompetenceApplication(Application[UUID]):
         return plan.id, [plan]
 
     def refuse_if_left(self, employee_number: str, today: date) -> None:
-        self.employee(employee_number).refuse_if_left(today)
+        self.employee(employee_number, for_change=False).refuse_if_left(today)
 
     # --- training requests ----------------------------------------------------------
     @use_case

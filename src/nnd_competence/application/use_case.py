@@ -20,12 +20,14 @@ from eventsourcing.persistence import IntegrityError
 
 from nnd_competence.application.commands import Command
 from nnd_competence.application.idempotency import CommandRecord, command_record_id
+from nnd_competence.application.replay import replay
 from nnd_competence.domain.aggregate import Aggregate
 from nnd_competence.domain.errors import ConcurrencyConflict, InvalidValue
 from nnd_competence.domain.values import Actor, Context
 
 if TYPE_CHECKING:
     from nnd_competence.application.service import CompetenceApplication
+
 
 C = TypeVar("C", bound=Command)
 R = TypeVar("R", UUID, int)
@@ -66,6 +68,7 @@ def use_case(body: Body[C, R]) -> UseCase[C, R]:
                 app.save(*to_save)
             except IntegrityError:
                 continue
+            _remember(app, changed)
             return result
         raise ConcurrencyConflict(
             f"{type(command).__name__} kept conflicting with concurrent changes "
@@ -75,10 +78,28 @@ def use_case(body: Body[C, R]) -> UseCase[C, R]:
     return run
 
 
+def _remember(app: CompetenceApplication, saved: Sequence[Aggregate]) -> None:
+    """Put the aggregates just saved in the repository's cache.
+
+    ``eventsourcing`` leaves the cache alone on save when it fast-forwards cached
+    aggregates, so the next command on an aggregate created by the last one (the steps of
+    a training request) read all its events back, and one on an aggregate it changed
+    replayed those changes again. The saved aggregate is exactly what was stored, and the
+    cache still fast-forwards whatever it holds from the store on every load, so a newer
+    version saved meanwhile by another thread or process is never missed.
+    """
+    cache = app.repository.cache
+    if cache is not None:
+        for aggregate in saved:
+            cache.put(aggregate.id, aggregate)
+
+
 def _earlier_outcome(app: CompetenceApplication, command: Command) -> Any:
     assert command.command_id is not None
     try:
-        record: object = app.repository.get(command_record_id(command.command_id))
+        record: object = app.repository.get(
+            command_record_id(command.command_id), projector_func=replay
+        )
     except AggregateNotFoundError:
         return None
     assert isinstance(record, CommandRecord)

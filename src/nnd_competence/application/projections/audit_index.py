@@ -22,8 +22,6 @@ OWNER = Table(
     (("aggregate_id", "TEXT"), ("employee_number", "TEXT"), ("kind", "TEXT")),
     ("aggregate_id",),
     indexes=(("employee_number",),),
-    by_aggregate="*",
-    lasting=True,
 )
 
 

@@ -340,6 +340,7 @@ class ProjectionRunner:
         self._dispatch: dict[type, list[tuple[str, Handler]]] = {}
         self._lasting: dict[str, dict[Key, RowDict | None]] = {}
         self._kinds: dict[str, str] = {}
+        self._topics: dict[str, bool] = {}
         for projection in self.projections:
             for table in projection.tables:
                 self.tables[table.name] = table
@@ -461,18 +462,29 @@ class ProjectionRunner:
             # Which aggregates the page touches is known from the stored records alone;
             # each event is decoded only when it is applied, so a page never holds all
             # of its events decoded at once.
+            # Events no view handles (goal progress notes, say: a twentieth of the log)
+            # are not decoded at all, as ``eventsourcing`` filters a subscription by
+            # topic; a topic that names no class is decoded, to report it.
             ids: dict[str, set[str]] = {}
             ids_text: dict[Any, str] = {}
+            handled = []
+            topics = self._topics
             for notification in notifications:
+                topic = notification.topic
+                wanted = topics.get(topic)
+                if wanted is None:
+                    wanted = self._wanted(topic)
+                if not wanted:
+                    continue
+                handled.append(notification)
                 originator_id = notification.originator_id
                 text = ids_text.get(originator_id)
                 if text is None:
                     text = ids_text[originator_id] = str(originator_id)
-                kind = self._aggregate_kind(notification.topic)
-                ids.setdefault(kind, set()).add(text)
+                ids.setdefault(self._aggregate_kind(topic), set()).add(text)
             page.preload(ids)
             behind = max(positions.values(), default=0)
-            for notification in notifications:
+            for notification in handled:
                 event = self.mapper.to_domain_event(notification)
                 handlers = self._dispatch.get(type(event))
                 if handlers is None:
@@ -489,6 +501,15 @@ class ProjectionRunner:
             )
         page.remember(self._lasting)
         return {name: last_id for name in positions}
+
+    def _wanted(self, topic: str) -> bool:
+        """Whether any view handles the events stored under ``topic``."""
+        try:
+            wanted = bool(self._handlers_for(resolve_topic(topic)))
+        except TopicError:
+            wanted = True  # decoding it will say what is wrong
+        self._topics[topic] = wanted
+        return wanted
 
     def _aggregate_kind(self, topic: str) -> str:
         """The class name of the aggregate whose event is stored under ``topic``."""
