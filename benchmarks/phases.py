@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -208,6 +210,28 @@ def run_commands(store: CompetenceStore, count: int, years: int, seed: int = 7) 
     return run
 
 
+def combine(rounds: Sequence[tuple[CommandRun, RawRun]]) -> tuple[CommandRun, RawRun]:
+    """The rounds of commands and of raw saves, added up."""
+    total = CommandRun()
+    for run, _ in rounds:
+        total.commands += run.commands
+        total.failed += run.failed
+        total.events += run.events
+        total.seconds += run.seconds
+        total.cpu_seconds += run.cpu_seconds
+        total.employees += run.employees
+        for name, n in run.by_type.items():
+            total.by_type[name] = total.by_type.get(name, 0) + n
+    raws = [raw for _, raw in rounds]
+    raw = RawRun(
+        sum(r.saves for r in raws),
+        sum(r.events for r in raws),
+        sum(r.seconds for r in raws),
+        sum(r.cpu_seconds for r in raws),
+    )
+    return total, raw
+
+
 # --- the same events, saved raw --------------------------------------------------------
 @dataclass
 class RawRun:
@@ -262,6 +286,21 @@ class Latency:
     p99_ms: float
     max_ms: float
     size: str
+
+
+@contextmanager
+def frozen_gc() -> Iterator[None]:
+    """Objects alive now are moved out of the cyclic collector's generations.
+
+    A full collection scans every tracked object of the process; in these latency runs
+    that scan, not the query, is what the slowest calls waited for. A service embedding
+    the library can freeze what start-up made (docs/embedding.md)."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:

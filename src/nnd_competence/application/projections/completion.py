@@ -49,7 +49,6 @@ GOAL = Table(
     ),
     ("plan_id", "goal_id"),
     indexes=(("year",),),
-    by_aggregate=cp.CompetencePlan.__name__,
 )
 REQUEST = Table(
     "comp_request",
@@ -66,7 +65,6 @@ REQUEST = Table(
     ),
     ("request_id",),
     indexes=(("employee_number",),),
-    by_aggregate=tr.TrainingRequest.__name__,
 )
 
 FOLLOW_UP_KINDS = {

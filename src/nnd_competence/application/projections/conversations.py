@@ -25,7 +25,6 @@ PLAN = Table(
     (("plan_id", T), ("employee_number", T), ("year", "INTEGER"), ("closed_on", T)),
     ("plan_id",),
     indexes=(("year", "employee_number"),),
-    by_aggregate=cp.CompetencePlan.__name__,
 )
 CONVERSATION = Table(
     "conv_conversation",
@@ -37,7 +36,6 @@ CONVERSATION = Table(
         ("held_on", T),
     ),
     ("plan_id", "conversation_id"),
-    by_aggregate=cp.CompetencePlan.__name__,
 )
 
 

@@ -50,7 +50,9 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
     #: The first key column holds the id of the aggregate whose events read and write the
     #: row: the name of that aggregate's class, or ``"*"`` for any. A page then loads the
-    #: rows its events may read with one query per table (``Page.preload``).
+    #: rows its events may read with one query per table (``Page.preload``). Only for
+    #: tables handlers read (``get``): a table only written (``put``, ``update``) needs
+    #: nothing loaded, as ``update`` of a row not yet read is written as an ``UPDATE``.
     by_aggregate: str | None = None
     #: A row never changes once written (it is a fact derived from one event), so the
     #: runner may remember it across pages.
