@@ -65,6 +65,8 @@ def test_gap_report_statuses(gaps: CompetenceStore, catalogue) -> None:
     assert (unit.missing, unit.below_level, unit.expired, unit.expiring) == (3, 1, 1, 1)
     assert unit.met == 5  # 20003 nuc, 20004 both (one expiring), 20005 both
     assert unit.coverage == pytest.approx(0.5)
+    brief = gaps.gap_report(as_of=AS_OF, expiring_within_days=30, detail=False)
+    assert brief.units == report.units and brief.rows == [] and not brief.detailed
 
 
 def test_gap_report_expiring_window_and_boundaries(gaps: CompetenceStore, catalogue) -> None:

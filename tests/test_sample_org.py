@@ -324,3 +324,6 @@ def test_gap_report_equals_a_plain_reading_of_the_views(
         for s in report.units
     } == summary
     assert [s.unit for s in report.units] == sorted(summary)
+    brief = store.gap_report(as_of, unit=unit, expiring_within_days=horizon_days, detail=False)
+    assert brief.units == report.units  # counted in the database, the same figures
+    assert brief.rows == [] and not brief.detailed and report.detailed

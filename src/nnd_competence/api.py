@@ -169,7 +169,10 @@ class CompetenceStore:
         unit: str | None = None,
         employee_number: str | None = None,
         expiring_within_days: int = 90,
+        detail: bool = True,
     ) -> GapReport:
+        """Gaps per unit, and per employee and competence unless ``detail=False`` (the
+        per-unit summary alone: ``rows`` is then empty and ``detailed`` False)."""
         self.catch_up()
         return gap_report(
             self.views,
@@ -177,6 +180,7 @@ class CompetenceStore:
             unit=unit,
             employee_number=normalise_employee_number(employee_number) if employee_number else None,
             expiring_within_days=expiring_within_days,
+            detail=detail,
         )
 
     def completion_report(

@@ -84,13 +84,16 @@ def gaps(
     with state(ctx).open() as store:
         _catch_up(store)
         _check_scope(store, _unit(unit), _unit(employee))
+        detailed = detail or employee is not None
         report = store.gap_report(
             day,
             unit=_unit(unit),
             employee_number=_unit(employee),
             expiring_within_days=expiring_days,
+            # The table without --detail shows the per-unit summary only.
+            detail=detailed or fmt is not Format.TABLE,
         )
-    render.gaps(report, fmt, detail or employee is not None)
+    render.gaps(report, fmt, detailed)
 
 
 @app.command()

@@ -309,6 +309,10 @@ class GapReport(BaseModel):
     unit: str | None
     units: list[UnitGapSummary]
     rows: list[GapRow]
+    #: False when the report was asked for without its rows (``detail=False``): the
+    #: per-unit summary alone, counted in the database. ``rows`` is then empty, which
+    #: does not mean there are no gaps.
+    detailed: bool = True
 
 
 #: Everyone employed on a day (``?`` = the day, three times) with the assignment in force
@@ -355,6 +359,52 @@ _GAPS_SQL = (
 )
 
 
+#: The per-unit summary alone: every requirement of every person in scope judged as in
+#: ``_GAPS_SQL`` (parameters: the day, the day, the end of the expiring horizon), counted
+#: per unit and status ('met' for held and valid beyond the horizon), followed by each
+#: unit's head count (status NULL). Nothing per person leaves the database.
+_SUMMARY_SQL = (
+    "WITH people AS MATERIALIZED ({people}), "
+    "seats AS MATERIALIZED (SELECT DISTINCT position, unit FROM people), "
+    "needs AS MATERIALIZED (SELECT s.position AS position, s.unit AS unit, "
+    "r.competence_code AS code, MAX(r.level) AS level FROM seats s "
+    "JOIN gap_requirement r ON (r.position = s.position AND r.unit IN ('*', s.unit)) "
+    "OR (r.position = '*' AND r.unit = s.unit) "
+    "JOIN gap_competence c ON c.code = r.competence_code AND c.withdrawn = 0 "
+    "GROUP BY s.position, s.unit, r.competence_code) "
+    "SELECT p.unit, CASE WHEN COALESCE(h.level, 0) = 0 THEN 'missing' "
+    "WHEN h.valid_until < ? THEN 'expired' "
+    "WHEN h.level < n.level THEN 'below_level' "
+    "WHEN h.valid_until <= ? THEN 'expiring' ELSE 'met' END AS status, COUNT(*) "
+    "FROM people p JOIN needs n ON n.position = p.position AND n.unit = p.unit "
+    "LEFT JOIN gap_holding h ON h.employee_number = p.number AND h.competence_code = n.code "
+    "GROUP BY p.unit, status "
+    "UNION ALL SELECT unit, NULL, COUNT(*) FROM people GROUP BY unit "
+    "ORDER BY 1"
+)
+
+
+def _summary(found: list[Any]) -> list[UnitGapSummary]:
+    # In the database's order of units (its collation, as the detailed report's).
+    counts: dict[str, dict[str | None, int]] = {}
+    for unit, status, n in found:
+        counts.setdefault(unit, {})[status] = int(n)
+    units = []
+    for name, c in counts.items():
+        by_status = {status.value: c.get(status.value, 0) for status in GapStatus}
+        requirements = sum(by_status.values()) + c.get("met", 0)
+        units.append(
+            UnitGapSummary(
+                unit=name,
+                employees=c.get(None, 0),
+                requirements=requirements,
+                met=c.get("met", 0) + by_status[GapStatus.EXPIRING],
+                **by_status,
+            )
+        )
+    return units
+
+
 def _requirements(db: ViewDatabase) -> dict[tuple[str, str], dict[str, int]]:
     """(position, unit) with '*' wildcards → {competence: level}."""
     result: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
@@ -384,9 +434,14 @@ def gap_report(
     unit: str | None = None,
     employee_number: str | None = None,
     expiring_within_days: int = 90,
+    detail: bool = True,
 ) -> GapReport:
     """Requirements are matched to holdings and judged for the day in the database (one
-    query); only the gaps and the per-unit counts are turned into report rows here."""
+    query); only the gaps and the per-unit counts are turned into report rows here.
+
+    ``detail=False`` leaves the rows out and counts per unit in the database: the
+    summary HR reads for the whole organisation, without the tens of thousands of rows
+    an export needs (measured in docs/performance.md)."""
     day = as_of.isoformat()
     horizon = (as_of + timedelta(days=expiring_within_days)).isoformat()
     people_sql, params = _PEOPLE_SQL, [day, day, day]
@@ -396,6 +451,16 @@ def gap_report(
     if employee_number is not None:
         people_sql += " AND e.employee_number = ?"
         params.append(employee_number)
+    if not detail:
+        found = db.query(_SUMMARY_SQL.format(people=people_sql), [*params, day, horizon])
+        return GapReport(
+            as_of=as_of,
+            expiring_within_days=expiring_within_days,
+            unit=unit,
+            units=_summary(found),
+            rows=[],
+            detailed=False,
+        )
     found = db.query(_GAPS_SQL.format(people=people_sql), [*params, day, day, horizon])
     # Rows come ordered by unit, employee, competence; a unit's count row (no employee
     # number) comes first in its unit.
