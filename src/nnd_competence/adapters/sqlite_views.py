@@ -17,6 +17,8 @@ from nnd_competence.application.ports import Row
 
 #: Page cache of the views' connection, in KiB.
 VIEW_CACHE_KIB = 65536
+#: WAL pages after which the views' connection checkpoints (SQLite's default is 1000).
+VIEW_CHECKPOINT_PAGES = 16384
 
 
 class _Cursor:
@@ -47,6 +49,12 @@ class SQLiteViewDatabase:
         # (the audit index has one per event); SQLite's default 2 MB page cache would make
         # most of those a trip to the OS. 64 MB bounds the memory a store process may use.
         self._connection.execute(f"PRAGMA cache_size=-{VIEW_CACHE_KIB}")
+        # A page of a rebuild dirties tens of megabytes of view B-tree pages (their keys
+        # are aggregate ids: random); with SQLite's default checkpoint every 4 MB of WAL,
+        # each commit was followed by a checkpoint copying all of it into the file.
+        # Checkpointing every 64 MB copies a page rewritten by several commits once. The
+        # event store's own connection keeps the default.
+        self._connection.execute(f"PRAGMA wal_autocheckpoint={VIEW_CHECKPOINT_PAGES}")
 
     @contextmanager
     def transaction(self) -> Iterator[_Cursor]:
