@@ -107,6 +107,8 @@ def _adapt(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, list):  # one column of a batch upsert
+        return [_adapt(v) for v in value]
     return value
 
 

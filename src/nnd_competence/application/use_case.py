@@ -15,12 +15,14 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from nnd_competence.application.commands import Command
-from nnd_competence.application.idempotency import CommandRecord, command_record_id
-from nnd_competence.application.replay import replay
+from nnd_competence.application.idempotency import (
+    CommandHandled,
+    CommandRecord,
+    command_record_id,
+)
 from nnd_competence.domain.aggregate import Aggregate
 from nnd_competence.domain.errors import ConcurrencyConflict, InvalidValue
 from nnd_competence.domain.values import Actor, Context
@@ -95,14 +97,17 @@ def _remember(app: CompetenceApplication, saved: Sequence[Aggregate]) -> None:
 
 
 def _earlier_outcome(app: CompetenceApplication, command: Command) -> Any:
+    """The outcome recorded for this command id, or None if it was never handled.
+
+    A command record is one ``CommandHandled`` event, so that event is read directly:
+    loading it as an aggregate cost a snapshot lookup and a second query, on every
+    command that carries an id and almost always to find nothing."""
     assert command.command_id is not None
-    try:
-        record: object = app.repository.get(
-            command_record_id(command.command_id), projector_func=replay
-        )
-    except AggregateNotFoundError:
+    found = list(app.events.get(command_record_id(command.command_id), limit=1))
+    if not found:
         return None
-    assert isinstance(record, CommandRecord)
+    record = found[0]
+    assert isinstance(record, CommandHandled)
     if record.command_type != type(command).__name__:
         raise InvalidValue(
             f"command id {command.command_id!r} was already used for a "

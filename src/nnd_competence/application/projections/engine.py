@@ -111,6 +111,22 @@ class Table:
         return sql + "DO NOTHING"
 
     @cached_property
+    def upsert_columns_sql(self) -> str:
+        """The upsert of many rows in one statement, each parameter one column's values as
+        an array (PostgreSQL's ``unnest``): ``executemany`` runs the statement once per row
+        on the server, which made a rebuild there several times slower than on SQLite."""
+        names = self.column_names
+        arrays = ", ".join(f"?::{t.lower()}[]" for _, t in self.columns)
+        updates = [n for n in names if n not in self.key]
+        sql = (
+            f"INSERT INTO {self.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT ({', '.join(self.key)}) "
+        )
+        if updates:
+            return sql + "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
+        return sql + "DO NOTHING"
+
+    @cached_property
     def select_sql(self) -> str:
         where = " AND ".join(f"{k} = ?" for k in self.key)
         return f"SELECT {', '.join(self.column_names)} FROM {self.name} WHERE {where}"
@@ -143,9 +159,13 @@ class Page:
         cursor: ViewCursor,
         tables: dict[str, Table],
         lasting: dict[str, dict[Key, RowDict | None]] | None = None,
+        *,
+        upsert_by_columns: bool = False,
     ) -> None:
         self._cursor = cursor
         self._tables = tables
+        #: Write upserts as one statement of column arrays (PostgreSQL), not one per row.
+        self._by_columns = upsert_by_columns
         self._dirty: dict[str, dict[Key, RowDict | None]] = {name: {} for name in tables}
         self._stored: dict[str, dict[Key, RowDict | None]] = {name: {} for name in tables}
         for name, spec in tables.items():
@@ -270,7 +290,10 @@ class Page:
             deletes = [key for key, row in rows.items() if row is None]
             if deletes:
                 self._cursor.executemany(spec.delete_sql, deletes)
-            if upserts:
+            if upserts and self._by_columns:
+                arrays = [list(c) for c in zip(*upserts, strict=True)]
+                self._cursor.execute(spec.upsert_columns_sql, arrays)
+            elif upserts:
                 self._cursor.executemany(spec.upsert_sql, upserts)
         for name, patches in self._patches.items():
             spec = self._tables[name]
@@ -460,7 +483,9 @@ class ProjectionRunner:
             if any(stored.get(name) != pos for name, pos in positions.items()):
                 # Someone else applied (part of) this page: start again from the store.
                 raise ViewsBusy("views were updated by another process; catch up again")
-            page = Page(cur, self.tables, self._lasting)
+            page = Page(
+                cur, self.tables, self._lasting, upsert_by_columns=self.db.dialect == "postgres"
+            )
             # Which aggregates the page touches is known from the stored records alone;
             # each event is decoded only when it is applied, so a page never holds all
             # of its events decoded at once.
