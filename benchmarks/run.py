@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     store, args.commands // args.rounds, args.years, seed=7 + round_no
                 )
                 raw = phases.raw_save(store, commands.groups)
+                commands.groups = []  # not kept alive through the latency phases
                 rounds.append((commands, raw))
             commands, raw = phases.combine(rounds)
             figures["commands"] = asdict(commands) | {

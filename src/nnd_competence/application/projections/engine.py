@@ -31,6 +31,16 @@ from nnd_competence.domain.aggregate import DomainEvent
 TRACKING_TABLE = "nnd_view_tracking"
 SCHEMA_TABLE = "nnd_view_schema"
 _MISSING = object()
+
+
+class _Every(frozenset[str]):
+    """Contains every aggregate class name (a table pre-loaded for any aggregate)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERY_KIND = _Every()
 #: Bound parameters per ``IN (...)`` list when a page pre-loads its rows.
 _PRELOAD_CHUNK = 500
 #: Rows of ``lasting`` tables a runner remembers across pages, per table (bounded, so a
@@ -496,6 +506,7 @@ class ProjectionRunner:
             ids_text: dict[Any, str] = {}
             handled = []
             topics = self._topics
+            preloaded = self._preloaded_kinds
             for notification in notifications:
                 topic = notification.topic
                 wanted = topics.get(topic)
@@ -508,7 +519,9 @@ class ProjectionRunner:
                 text = ids_text.get(originator_id)
                 if text is None:
                     text = ids_text[originator_id] = str(originator_id)
-                ids.setdefault(self._aggregate_kind(topic), set()).add(text)
+                kind = self._aggregate_kind(topic)
+                if kind in preloaded:
+                    ids.setdefault(kind, set()).add(text)
             page.preload(ids)
             behind = max(positions.values(), default=0)
             for notification in handled:
@@ -528,6 +541,14 @@ class ProjectionRunner:
             )
         page.remember(self._lasting)
         return {name: last_id for name in positions}
+
+    @cached_property
+    def _preloaded_kinds(self) -> Collection[str]:
+        """The aggregate classes whose ids a page collects for ``Page.preload``."""
+        kinds = {t.by_aggregate for t in self.tables.values() if t.by_aggregate is not None}
+        if "*" in kinds:
+            return _EVERY_KIND
+        return frozenset(k for k in kinds if k is not None)
 
     def _wanted(self, topic: str) -> bool:
         """Whether any view handles the events stored under ``topic``."""
