@@ -381,8 +381,11 @@ def snapshot_loads(store: CompetenceStore, count: int = 50) -> SnapshotLoads | N
     snapshot_store = repository.snapshot_store
     if snapshot_store is None:
         return None
+    # As the log stores aggregate ids: PostgreSQL a uuid, SQLite the hex digits alone.
     owner_id = (
-        "CAST(o.aggregate_id AS UUID)" if store.views.dialect == "postgres" else "o.aggregate_id"
+        "CAST(o.aggregate_id AS UUID)"
+        if store.views.dialect == "postgres"
+        else "REPLACE(o.aggregate_id, '-', '')"
     )
     rows = store.views.query(
         "SELECT o.aggregate_id, MAX(e.originator_version) FROM audit_owner o "
