@@ -387,9 +387,10 @@ def snapshot_loads(store: CompetenceStore, count: int = 50) -> SnapshotLoads | N
         if store.views.dialect == "postgres"
         else "REPLACE(o.aggregate_id, '-', '')"
     )
+    events = getattr(store.app.recorder, "events_table_name", "stored_events")
     rows = store.views.query(
         "SELECT o.aggregate_id, MAX(e.originator_version) FROM audit_owner o "
-        f"JOIN stored_events e ON e.originator_id = {owner_id} WHERE o.kind = 'employee' "
+        f"JOIN {events} e ON e.originator_id = {owner_id} WHERE o.kind = 'employee' "
         "GROUP BY o.aggregate_id ORDER BY 2 DESC, 1 LIMIT ?",
         (count,),
     )

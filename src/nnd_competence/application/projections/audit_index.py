@@ -48,14 +48,9 @@ class AuditIndexProjection(Projection):
         self._own(page, e, e.employee_number, "training_request")
 
 
-#: The log position column of the event store's table, and the aggregate id of an owner
-#: row as the log's column holds it, as each recorder stores them.
+#: The log position column of the event store's table, as each recorder names it (and
+#: the aggregate id: SQLite's recorder stores the hex digits alone, PostgreSQL's a uuid).
 _NOTIFICATION_ID = {"sqlite": "rowid", "postgres": "notification_id"}
-#: (SQLite's recorder stores the hex digits alone, PostgreSQL's a ``uuid``.)
-_OWNER_ID = {
-    "sqlite": "REPLACE(o.aggregate_id, '-', '')",
-    "postgres": "CAST(o.aggregate_id AS UUID)",
-}
 
 
 def indexed_events(db: ViewDatabase, employee_number: str, events_table: str) -> list[Row]:
@@ -71,9 +66,19 @@ def indexed_events(db: ViewDatabase, employee_number: str, events_table: str) ->
     if not events_table.isidentifier():
         raise ValueError(f"not a table name: {events_table!r}")
     position = _NOTIFICATION_ID[db.dialect]
+    columns = f"e.{position}, e.originator_id, e.originator_version, e.topic, e.state"
+    if db.dialect == "postgres":
+        # As a join, PostgreSQL could not estimate how few events match the cast ids and
+        # planned a scan of the whole log; a list of ids is looked up in its primary key.
+        return db.query(
+            f"SELECT {columns} FROM {events_table} e WHERE e.originator_id = ANY(ARRAY("
+            "SELECT CAST(o.aggregate_id AS UUID) FROM audit_owner o "
+            f"WHERE o.employee_number = ?)) ORDER BY e.{position}",
+            (employee_number,),
+        )
     return db.query(
-        f"SELECT e.{position}, e.originator_id, e.originator_version, e.topic, e.state "
-        f"FROM audit_owner o JOIN {events_table} e ON e.originator_id = {_OWNER_ID[db.dialect]} "
+        f"SELECT {columns} FROM audit_owner o JOIN {events_table} e "
+        f"ON e.originator_id = REPLACE(o.aggregate_id, '-', '') "
         f"WHERE o.employee_number = ? ORDER BY e.{position}",
         (employee_number,),
     )

@@ -616,3 +616,9 @@ class ProjectionRunner:
                 "WHERE rebuilding = 1 AND position >= ?",
                 (latest,),
             )
+            done = all(position >= latest for position in self.positions().values())
+            if done and self.db.dialect == "postgres":
+                # Refilled from empty: until autovacuum gets to them, the planner would
+                # judge the reports' queries by the statistics of empty tables.
+                for name in self.tables:
+                    cur.execute(f"ANALYZE {name}")
