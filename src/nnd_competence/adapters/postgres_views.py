@@ -108,8 +108,14 @@ def _adapt(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, list):  # one column of a batch upsert
+        if all(map(_PLAIN.__contains__, map(type, value))):  # the usual case, checked in C
+            return value
         return [_adapt(v) for v in value]
     return value
+
+
+#: Types psycopg stores as the sqlite3 module does, without adapting.
+_PLAIN = frozenset({str, int, float, type(None)})
 
 
 def _params(params: Sequence[Any]) -> tuple[Any, ...]:

@@ -136,6 +136,19 @@ class Table:
             return sql + "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
         return sql + "DO NOTHING"
 
+    def update_columns_sql(self, columns: tuple[str, ...]) -> str:
+        """Setting ``columns`` of many rows in one statement (PostgreSQL): parameters are
+        arrays, the new values of ``columns`` and then the key columns, row by row."""
+        types = dict(self.columns)
+        names = (*columns, *self.key)
+        arrays = ", ".join(f"?::{types[n].lower()}[]" for n in names)
+        sets = ", ".join(f"{c} = v.{c}" for c in columns)
+        where = " AND ".join(f"t.{k} = v.{k}" for k in self.key)
+        return (
+            f"UPDATE {self.name} AS t SET {sets} FROM unnest({arrays}) "
+            f"AS v({', '.join(names)}) WHERE {where}"
+        )
+
     @cached_property
     def select_sql(self) -> str:
         where = " AND ".join(f"{k} = ?" for k in self.key)
@@ -312,6 +325,10 @@ class Page:
                 columns = tuple(sorted(changes))
                 by_columns.setdefault(columns, []).append((*(changes[c] for c in columns), *key))
             for columns, params in by_columns.items():
+                if self._by_columns:
+                    arrays = [list(c) for c in zip(*params, strict=True)]
+                    self._cursor.execute(spec.update_columns_sql(columns), arrays)
+                    continue
                 sets = ", ".join(f"{c} = ?" for c in columns)
                 where = " AND ".join(f"{k} = ?" for k in spec.key)
                 self._cursor.executemany(f"UPDATE {name} SET {sets} WHERE {where}", params)
