@@ -107,15 +107,19 @@ def _adapt(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
-    if isinstance(value, list):  # one column of a batch upsert
-        if all(map(_PLAIN.__contains__, map(type, value))):  # the usual case, checked in C
+    if isinstance(value, list):  # one column of a batch write, sent as one array
+        kinds = set(map(type, value)) - {type(None)}
+        if len(kinds) <= 1 and kinds <= _PLAIN:  # the usual case, checked in C
             return value
-        return [_adapt(v) for v in value]
+        # Mixed types (a view that stores an int in one row and text in another, which
+        # SQLite accepts): psycopg dumps one type per array, so send every value as
+        # text and let the statement's cast to the column's array type convert them.
+        return [None if v is None else str(_adapt(v)) for v in value]
     return value
 
 
 #: Types psycopg stores as the sqlite3 module does, without adapting.
-_PLAIN = frozenset({str, int, float, type(None)})
+_PLAIN = frozenset({str, int, float})
 
 
 def _params(params: Sequence[Any]) -> tuple[Any, ...]:

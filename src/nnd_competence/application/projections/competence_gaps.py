@@ -22,6 +22,7 @@ from nnd_competence.application.ports import ViewDatabase
 from nnd_competence.application.projections.engine import Page, Projection, Table
 from nnd_competence.domain import catalogue as cat
 from nnd_competence.domain import employee as emp
+from nnd_competence.domain.errors import InvalidValue
 
 T, INT = "TEXT", "INTEGER"
 
@@ -442,6 +443,10 @@ def gap_report(
     ``detail=False`` leaves the rows out and counts per unit in the database: the
     summary HR reads for the whole organisation, without the tens of thousands of rows
     an export needs (measured in docs/performance.md)."""
+    if expiring_within_days < 0:
+        # The horizon is the day plus this many days: before the day it would make
+        # holdings that expired in between count as met in the detailed rows.
+        raise InvalidValue(f"expiring_within_days must be 0 or more, not {expiring_within_days}")
     day = as_of.isoformat()
     horizon = (as_of + timedelta(days=expiring_within_days)).isoformat()
     people_sql, params = _PEOPLE_SQL, [day, day, day]

@@ -285,6 +285,8 @@ class Page:
         A row the page has not seen is not read: the change is kept and written as an
         ``UPDATE`` (which, like this method, does nothing to a missing row) unless a later
         read or write of the row takes it in first."""
+        if not changes:
+            return
         row = self._dirty[table].get(key, _MISSING)
         if row is _MISSING:
             row = self._stored[table].get(key, _MISSING)
@@ -518,7 +520,9 @@ class ProjectionRunner:
             # of its events decoded at once.
             # Events no view handles (goal progress notes, say: a twentieth of the log)
             # are not decoded at all, as ``eventsourcing`` filters a subscription by
-            # topic; a topic that names no class is decoded, to report it.
+            # topic; a topic that names no class is decoded, to report it. (An unreadable
+            # event of such a class is reported by what reads it: its aggregate's load,
+            # the audit trail; the views never depended on it.)
             ids: dict[str, set[str]] = {}
             ids_text: dict[Any, str] = {}
             handled = []
