@@ -163,6 +163,7 @@ def run_commands(store: CompetenceStore, count: int, years: int, seed: int = 7) 
     today = store.today()
     known = set(store.app.catalogue().competences)
     skills = [s for s in SKILLS_FOR_COMMANDS if s in known] or sorted(known)[:3]
+    store.catch_up()  # the views must show what earlier rounds did (closed plans)
     eligible = _eligible(store, year)
     rng = random.Random(seed)
     rng.shuffle(eligible)
