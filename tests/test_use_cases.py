@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -253,6 +254,66 @@ def test_command_id_reused_for_another_command_is_refused(
             c.RegisterLeaving(employee_number="20001", end_date=date(2026, 3, 1), command_id="x-1"),
             actors.hr,
         )
+    assert org.event_count() == before
+
+
+def test_command_id_reused_with_other_content_is_refused(
+    org: CompetenceStore, actors, hire
+) -> None:
+    """The same id with other content is not a retry: answering it with the first outcome
+    would tell the client that a change it never made was made."""
+    hire_cmd = c.HireEmployee(
+        employee_number="20011",
+        unit="HALDEN",
+        position="OPERATOR",
+        start_date=date(2026, 1, 5),
+        command_id="abc",
+    )
+    org.execute(hire_cmd, actors.hr)
+    before = org.event_count()
+    other = hire_cmd.model_copy(update={"employee_number": "20012"})
+    with pytest.raises(InvalidValue, match="already used for a HireEmployee with other content"):
+        org.execute(other, actors.hr)
+    assert org.event_count() == before
+    with pytest.raises(NotFound):
+        org.app.employee("20012")
+    assert org.execute(hire_cmd, actors.hr) == ids.employee_id("20011")  # a true retry
+
+
+def test_a_command_record_stored_before_digests_still_answers_a_retry(
+    org: CompetenceStore, actors
+) -> None:
+    """``CommandHandled`` v1 had no digest: its retries are answered as before."""
+    from eventsourcing.persistence import StoredEvent
+
+    from nnd_competence.application.idempotency import CommandHandled, command_record_id
+
+    record_id = command_record_id("old-1")
+    state = json.dumps(
+        {
+            "originator_id": str(record_id),
+            "originator_version": 1,
+            "timestamp": "2025-01-02T08:00:00+00:00",
+            "actor": {"employee_number": "10001", "role": "hr"},
+            "command_id": "old-1",
+            "command_type": "ConfirmRecord",
+            "outcome": "int:7",
+        }
+    )
+    stored = StoredEvent(
+        originator_id=record_id,
+        originator_version=1,
+        topic="nnd_competence.application.idempotency:CommandHandled",
+        state=state.encode(),
+    )
+    event = org.app.mapper.to_domain_event(stored)
+    assert isinstance(event, CommandHandled) and event.digest is None
+    org.app.recorder.insert_events([stored])
+    before = org.event_count()
+    retry = c.ConfirmRecord(
+        employee_number="10001", confirmed_on=date(2026, 3, 1), command_id="old-1"
+    )
+    assert org.execute(retry, actors.manager) == 7
     assert org.event_count() == before
 
 

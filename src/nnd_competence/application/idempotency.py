@@ -9,7 +9,11 @@ and the loser, retried, finds the winner's record.
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any, ClassVar
 from uuid import UUID, uuid5
+
+from pydantic import BaseModel
 
 from nnd_competence.domain.aggregate import Aggregate, DomainEvent
 from nnd_competence.domain.values import Context
@@ -22,9 +26,26 @@ def command_record_id(command_id: str) -> UUID:
 
 
 class CommandHandled(DomainEvent):
+    """v2 adds ``digest``: what the command said, so that the same id sent with other
+    content is refused instead of answered with the first outcome (a client reusing an
+    id by mistake would otherwise be told that a change it never made was made)."""
+
+    class_version: ClassVar[int] = 2
+
     command_id: str
     command_type: str
     outcome: str
+    digest: str | None = None  # None: recorded before v2, content not known
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> dict[str, Any]:
+        return {**state, "digest": None}
+
+
+def command_digest(command: BaseModel) -> str:
+    """A digest of the command's content, its id left out."""
+    text = command.model_dump_json(exclude={"command_id"})
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class CommandRecord(Aggregate):
@@ -36,7 +57,12 @@ class CommandRecord(Aggregate):
 
     @classmethod
     def create(
-        cls, ctx: Context, command_id: str, command_type: str, outcome: str
+        cls,
+        ctx: Context,
+        command_id: str,
+        command_type: str,
+        outcome: str,
+        digest: str | None = None,
     ) -> CommandRecord:
         record = cls(command_record_id(command_id))
         record.trigger(
@@ -45,6 +71,7 @@ class CommandRecord(Aggregate):
             command_id=command_id,
             command_type=command_type,
             outcome=outcome,
+            digest=digest,
         )
         return record
 

@@ -21,6 +21,7 @@ from nnd_competence.application.commands import Command
 from nnd_competence.application.idempotency import (
     CommandHandled,
     CommandRecord,
+    command_digest,
     command_record_id,
 )
 from nnd_competence.domain.aggregate import Aggregate
@@ -63,7 +64,11 @@ def use_case(body: Body[C, R]) -> UseCase[C, R]:
             if command.command_id is not None:
                 to_save.append(
                     CommandRecord.create(
-                        ctx, command.command_id, type(command).__name__, _encode(result)
+                        ctx,
+                        command.command_id,
+                        type(command).__name__,
+                        _encode(result),
+                        command_digest(command),
                     )
                 )
             try:
@@ -112,5 +117,11 @@ def _earlier_outcome(app: CompetenceApplication, command: Command) -> Any:
         raise InvalidValue(
             f"command id {command.command_id!r} was already used for a "
             f"{record.command_type}, not a {type(command).__name__}"
+        )
+    if record.digest is not None and record.digest != command_digest(command):
+        raise InvalidValue(
+            f"command id {command.command_id!r} was already used for a "
+            f"{record.command_type} with other content; nothing was recorded "
+            "(a retry must send the same command, a new change needs a new id)"
         )
     return _decode(record.outcome)

@@ -21,7 +21,13 @@ Unit = Annotated[str | None, typer.Option(help="Only this unit")]
 AsOf = Annotated[str | None, typer.Option(help="Report date, YYYY-MM-DD (default: today)")]
 Year = Annotated[int | None, typer.Option(help="Plan year (default: the report date's year)")]
 Fmt = Annotated[Format, typer.Option("--format", help="table, csv or json")]
-Detail = Annotated[bool, typer.Option("--detail", help="Also list rows per employee")]
+Detail = Annotated[
+    bool,
+    typer.Option(
+        "--detail",
+        help="Also list rows per employee in the table (csv and json always hold every row)",
+    ),
+]
 
 
 def _date(value: str | None, option: str) -> date | None:
