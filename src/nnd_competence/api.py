@@ -28,6 +28,7 @@ from eventsourcing.persistence import Notification, PersistenceError
 from nnd_competence.application import commands as c
 from nnd_competence.application.audit import AuditEntry, entries
 from nnd_competence.application.clock import Clock, oslo_date
+from nnd_competence.application.event_codec import as_uuid
 from nnd_competence.application.ports import ViewDatabase
 from nnd_competence.application.projections.audit_index import (
     AuditIndexProjection,
@@ -229,7 +230,7 @@ class CompetenceStore:
         newer: list[Any] = [
             decode(n)
             for n in self._log_after(position)
-            if _as_uuid(n.originator_id) in aggregate_ids and n.id not in indexed
+            if as_uuid(n.originator_id) in aggregate_ids and n.id not in indexed
         ]
         newer.sort(key=lambda e: (e.timestamp, e.via is not None, e.originator_version))
         events.extend(newer)
@@ -238,7 +239,7 @@ class CompetenceStore:
         return entries(events, show_personal=show_personal)
 
     def _log_after(self, position: int, page_size: int = 1000) -> Iterator[Notification]:
-        """The notifications stored after ``position``: usually none, one empty read."""
+        """The notifications stored after ``position``, read in pages."""
         while True:
             page = self.app.recorder.select_notifications(
                 position, page_size, inclusive_of_start=False
@@ -251,21 +252,12 @@ class CompetenceStore:
     def actions_by(self, actor_number: str, page_size: int = 1000) -> list[AuditEntry]:
         """Everything one person did (as actor or on whose behalf), in log order."""
         found = []
-        start = 0
-        recorder, mapper = self.app.recorder, self.app.mapper
-        while True:
-            page = recorder.select_notifications(start, page_size, inclusive_of_start=False)
-            if not page:
-                break
-            for notification in page:
-                event = mapper.to_domain_event(notification)
-                actor = getattr(event, "actor", None)
-                if actor is not None and actor_number in (
-                    actor.employee_number,
-                    actor.on_behalf_of,
-                ):
-                    found.append(event)
-            start = page[-1].id
+        decode = self.app.mapper.to_domain_event
+        for notification in self._log_after(0, page_size):
+            event = decode(notification)
+            actor = getattr(event, "actor", None)
+            if actor is not None and actor_number in (actor.employee_number, actor.on_behalf_of):
+                found.append(event)
         return entries(found)
 
     def event_count(self) -> int:
@@ -399,7 +391,3 @@ def live_projections(
         on_applied=on_applied,
         on_error=on_error,
     )
-
-
-def _as_uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))

@@ -75,10 +75,6 @@ def _fields(event: DomainEvent, show_personal: bool) -> dict[str, Any]:
     }
 
 
-def to_entry(event: DomainEvent, *, show_personal: bool = False) -> AuditEntry:
-    return AuditEntry.model_validate(_fields(event, show_personal))
-
-
 #: A whole trail is validated in one call: ``model_construct`` per entry, which skips
 #: validation, took longer than pydantic validating the list in its compiled core.
 _ENTRIES = TypeAdapter(list[AuditEntry])

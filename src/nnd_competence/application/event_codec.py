@@ -82,7 +82,7 @@ class PydanticMapper(Mapper[UUID]):
             stored_version = state.pop("class_version", 1)
             if issubclass(cls, DomainEvent) and stored_version < cls.class_version:
                 state = cls.upcast(state, stored_version)
-            state["originator_id"] = _uuid(stored_event.originator_id)
+            state["originator_id"] = as_uuid(stored_event.originator_id)
             state["originator_version"] = stored_event.originator_version
             return cast(DomainEventProtocol[UUID], cls.model_validate(state))
         except ValidationError as error:
@@ -99,5 +99,6 @@ def _where(stored_event: StoredEvent) -> str:
     )
 
 
-def _uuid(value: UUID | str) -> UUID:
+def as_uuid(value: UUID | str) -> UUID:
+    """Recorders hand out aggregate ids as ``UUID`` or as text, depending on the store."""
     return value if isinstance(value, UUID) else UUID(str(value))

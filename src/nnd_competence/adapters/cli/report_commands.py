@@ -151,6 +151,8 @@ def audit(
         raise InvalidValue(
             "give either an employee number (their history) or --by NUMBER (one actor's "
             "actions), not both"
+            if employee_number is not None
+            else "give an employee number (their history) or --by NUMBER (one actor's actions)"
         )
     with state(ctx).open() as store:
         if employee_number is not None:

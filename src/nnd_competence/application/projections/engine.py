@@ -31,16 +31,6 @@ from nnd_competence.domain.aggregate import DomainEvent
 TRACKING_TABLE = "nnd_view_tracking"
 SCHEMA_TABLE = "nnd_view_schema"
 _MISSING = object()
-
-
-class _Every(frozenset[str]):
-    """Contains every aggregate class name (a table pre-loaded for any aggregate)."""
-
-    def __contains__(self, item: object) -> bool:
-        return True
-
-
-_EVERY_KIND = _Every()
 #: Bound parameters per ``IN (...)`` list when a page pre-loads its rows.
 _PRELOAD_CHUNK = 500
 #: Rows of ``lasting`` tables a runner remembers across pages, per table (bounded, so a
@@ -111,11 +101,16 @@ class Table:
     @cached_property
     def upsert_sql(self) -> str:
         names = self.column_names
-        updates = [n for n in names if n not in self.key]
-        sql = (
+        return (
             f"INSERT INTO {self.name} ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT ({', '.join(self.key)}) "
+            f"VALUES ({', '.join('?' for _ in names)}) {self._on_conflict}"
         )
+
+    @cached_property
+    def _on_conflict(self) -> str:
+        """An upsert's ending: a row whose key is stored already takes the new values."""
+        updates = [n for n in self.column_names if n not in self.key]
+        sql = f"ON CONFLICT ({', '.join(self.key)}) "
         if updates:
             return sql + "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
         return sql + "DO NOTHING"
@@ -125,16 +120,17 @@ class Table:
         """The upsert of many rows in one statement, each parameter one column's values as
         an array (PostgreSQL's ``unnest``): ``executemany`` runs the statement once per row
         on the server, which made a rebuild there several times slower than on SQLite."""
-        names = self.column_names
         arrays = ", ".join(f"?::{t.lower()}[]" for _, t in self.columns)
-        updates = [n for n in names if n not in self.key]
-        sql = (
-            f"INSERT INTO {self.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
-            f"ON CONFLICT ({', '.join(self.key)}) "
+        return (
+            f"INSERT INTO {self.name} ({', '.join(self.column_names)}) "
+            f"SELECT * FROM unnest({arrays}) {self._on_conflict}"
         )
-        if updates:
-            return sql + "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
-        return sql + "DO NOTHING"
+
+    def update_sql(self, columns: tuple[str, ...]) -> str:
+        """Setting ``columns`` of one row: their new values, then the key, as parameters."""
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        where = " AND ".join(f"{k} = ?" for k in self.key)
+        return f"UPDATE {self.name} SET {sets} WHERE {where}"
 
     def update_columns_sql(self, columns: tuple[str, ...]) -> str:
         """Setting ``columns`` of many rows in one statement (PostgreSQL): parameters are
@@ -330,10 +326,8 @@ class Page:
                 if self._by_columns:
                     arrays = [list(c) for c in zip(*params, strict=True)]
                     self._cursor.execute(spec.update_columns_sql(columns), arrays)
-                    continue
-                sets = ", ".join(f"{c} = ?" for c in columns)
-                where = " AND ".join(f"{k} = ?" for k in spec.key)
-                self._cursor.executemany(f"UPDATE {name} SET {sets} WHERE {where}", params)
+                else:
+                    self._cursor.executemany(spec.update_sql(columns), params)
 
 
 Handler = Callable[[Any, Page], None]
@@ -393,8 +387,9 @@ class ProjectionRunner:
         self.tables: dict[str, Table] = {}
         self._dispatch: dict[type, list[tuple[str, Handler]]] = {}
         self._lasting: dict[str, dict[Key, RowDict | None]] = {}
-        self._kinds: dict[str, str] = {}
-        self._topics: dict[str, bool] = {}
+        #: Per stored topic: whether any view handles its events, and the aggregate class
+        #: whose ids a page collects for ``Page.preload`` (None: no table needs them).
+        self._topics: dict[str, tuple[bool, str | None]] = {}
         for projection in self.projections:
             for table in projection.tables:
                 self.tables[table.name] = table
@@ -527,12 +522,9 @@ class ProjectionRunner:
             ids_text: dict[Any, str] = {}
             handled = []
             topics = self._topics
-            preloaded = self._preloaded_kinds
             for notification in notifications:
                 topic = notification.topic
-                wanted = topics.get(topic)
-                if wanted is None:
-                    wanted = self._wanted(topic)
+                wanted, kind = topics.get(topic) or self._topic(topic)
                 if not wanted:
                     continue
                 handled.append(notification)
@@ -540,8 +532,7 @@ class ProjectionRunner:
                 text = ids_text.get(originator_id)
                 if text is None:
                     text = ids_text[originator_id] = str(originator_id)
-                kind = self._aggregate_kind(topic)
-                if kind in preloaded:
+                if kind is not None:
                     ids.setdefault(kind, set()).add(text)
             page.preload(ids)
             behind = max(positions.values(), default=0)
@@ -563,33 +554,21 @@ class ProjectionRunner:
         page.remember(self._lasting)
         return {name: last_id for name in positions}
 
-    @cached_property
-    def _preloaded_kinds(self) -> Collection[str]:
-        """The aggregate classes whose ids a page collects for ``Page.preload``."""
-        kinds = {t.by_aggregate for t in self.tables.values() if t.by_aggregate is not None}
-        if "*" in kinds:
-            return _EVERY_KIND
-        return frozenset(k for k in kinds if k is not None)
-
-    def _wanted(self, topic: str) -> bool:
-        """Whether any view handles the events stored under ``topic``."""
+    def _topic(self, topic: str) -> tuple[bool, str | None]:
+        """Whether any view handles the events stored under ``topic``, and the class name
+        of their aggregate if a pre-loaded table is keyed by it (resolved once a topic)."""
         try:
-            wanted = bool(self._handlers_for(resolve_topic(topic)))
+            event_class = resolve_topic(topic)
         except TopicError:
-            wanted = True  # decoding it will say what is wrong
-        self._topics[topic] = wanted
-        return wanted
-
-    def _aggregate_kind(self, topic: str) -> str:
-        """The class name of the aggregate whose event is stored under ``topic``."""
-        kind = self._kinds.get(topic)
-        if kind is None:
-            try:
-                aggregate = getattr(resolve_topic(topic), "aggregate_type", None)
-            except TopicError:
-                aggregate = None  # decoding the event will say what is wrong
-            kind = self._kinds[topic] = aggregate.__name__ if aggregate is not None else ""
-        return kind
+            wanted, kind = True, ""  # decoding it will say what is wrong
+        else:
+            wanted = bool(self._handlers_for(event_class))
+            aggregate = getattr(event_class, "aggregate_type", None)
+            kind = aggregate.__name__ if aggregate is not None else ""
+        preloaded = {t.by_aggregate for t in self.tables.values()}
+        info = (wanted, kind if "*" in preloaded or kind in preloaded else None)
+        self._topics[topic] = info
+        return info
 
     def _handlers_for(self, event_class: type) -> list[tuple[str, Handler]]:
         handlers = [
@@ -637,8 +616,9 @@ class ProjectionRunner:
                 "WHERE rebuilding = 1 AND position >= ?",
                 (latest,),
             )
-            done = all(position >= latest for position in self.positions().values())
-            if done and self.db.dialect == "postgres":
+            if self.db.dialect == "postgres" and all(
+                position >= latest for position in self.positions().values()
+            ):
                 # Refilled from empty: until autovacuum gets to them, the planner would
                 # judge the reports' queries by the statistics of empty tables.
                 for name in self.tables:
